@@ -1,0 +1,22 @@
+"""perfeval: batch processing of 部门整体支出绩效评价 workbooks."""
+
+from .config import Settings, load_settings
+from .findings import Finding, Severity
+from .pipeline import RunResult, check_files, process
+from .read import read_workbook
+from .template import write_template
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Finding",
+    "RunResult",
+    "Settings",
+    "Severity",
+    "check_files",
+    "load_settings",
+    "process",
+    "read_workbook",
+    "write_template",
+    "__version__",
+]

@@ -1,0 +1,114 @@
+"""The rule catalogue (../shared/checks.md) as a registry of plain functions.
+
+A rule takes one department (or the batch) and yields `Hit`s; the runner stamps the code,
+severity, department and file. The first line of a rule's docstring is its title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..findings import Finding, Severity
+from ..model import Cell
+from ..scoring import Department
+
+
+@dataclass(frozen=True)
+class Hit:
+    sheet: str
+    row: int
+    col: int
+    message: str
+    filled: str = ""
+    computed: str = ""
+
+
+def hit(cell: Cell, message: str, filled: str = "", computed: str = "") -> Hit:
+    return Hit(cell.sheet, cell.row, cell.col, message, filled, computed)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    departments: list[Department]
+    skipped: list[SkippedFile]
+
+
+DeptRule = Callable[[Department, Settings], Iterable[Hit]]
+BatchRule = Callable[[Batch, Settings], Iterable[tuple[Department | None, str, Hit]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    func: Callable
+    batch: bool = False
+    needs_data: bool = True  # skipped for files that could not be read
+
+    @property
+    def title(self) -> str:
+        return (self.func.__doc__ or "").strip().splitlines()[0]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, severity: Severity, *, batch: bool = False, needs_data: bool = True):
+    def register(func: Callable) -> Callable:
+        if code in RULES:
+            raise ValueError(f"duplicate rule code {code}")
+        RULES[code] = Rule(code, severity, func, batch, needs_data)
+        return func
+
+    return register
+
+
+def _stamp(rule_: Rule, dep_name: str, file: str, h: Hit) -> Finding:
+    return Finding(
+        rule_.code, rule_.severity, dep_name, file, h.sheet, h.row, h.col, h.message, h.filled, h.computed
+    )
+
+
+def run_checks(batch: Batch, settings: Settings) -> list[Finding]:
+    """Run every enabled rule; findings go to their departments; all are returned sorted."""
+    out: list[Finding] = []
+    for dep in batch.departments:
+        found: list[Finding] = []
+        for code in sorted(RULES):
+            r = RULES[code]
+            if r.batch or code in settings.disabled or (r.needs_data and not dep.readable):
+                continue
+            found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
+        dep.findings = found
+    by_file = {d.file: d for d in batch.departments}
+    for code in sorted(RULES):
+        r = RULES[code]
+        if not r.batch or code in settings.disabled:
+            continue
+        for dep, file, h in r.func(batch, settings):
+            f = _stamp(r, dep.name if dep else "", file, h)
+            if dep is not None:
+                by_file[dep.file].findings.append(f)
+            else:
+                out.append(f)
+    for dep in batch.departments:
+        dep.findings = sorted(set(dep.findings), key=Finding.sort_key)
+        out.extend(dep.findings)
+    return sorted(out, key=Finding.sort_key)
+
+
+def notes(dep: Department, code: str) -> Iterator[Hit]:
+    for n in dep.data.notes:
+        if n.code == code:
+            yield Hit(n.sheet, n.row, n.col, n.message, n.filled, n.computed)
+
+
+from . import conclusion, crossfile, funds, goals, scores, structure  # noqa: E402,F401  (register)

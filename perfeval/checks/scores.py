@@ -1,0 +1,89 @@
+"""W: scoring (指标评分)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import schema as S
+from ..config import Settings
+from ..findings import Severity
+from ..model import Cell, Row
+from ..scoring import Department
+from ..values import format_number as n
+from ..values import normalize_label
+from . import Hit, hit, rule
+
+
+def _c(row: Row, key: str) -> Cell:
+    return row.get(key) or Cell(S.SHEET_SCORES)
+
+
+def _name(row: Row) -> str:
+    return _c(row, "level3").text[:40] or f"第 {_c(row, 'weight').row or _c(row, 'score').row} 行"
+
+
+@rule("W01", Severity.ERROR)
+def score_over_weight(dep: Department, s: Settings) -> Iterator[Hit]:
+    """得分大于分值"""
+    for row in dep.data.scores:
+        w, sc = _c(row, "weight").number, _c(row, "score").number
+        if w is not None and sc is not None and sc > w + s.score_tolerance:
+            yield hit(_c(row, "score"), f"指标“{_name(row)}”得分 {n(sc)} 大于分值 {n(w)}", n(sc), n(w))
+
+
+@rule("W02", Severity.ERROR)
+def negative_score(dep: Department, s: Settings) -> Iterator[Hit]:
+    """得分为负，或分值不大于 0"""
+    for row in dep.data.scores:
+        w, sc = _c(row, "weight").number, _c(row, "score").number
+        if sc is not None and sc < 0:
+            yield hit(_c(row, "score"), f"指标“{_name(row)}”得分 {n(sc)} 为负数", n(sc))
+        if w is not None and w <= 0:
+            yield hit(_c(row, "weight"), f"指标“{_name(row)}”分值 {n(w)} 应大于 0", n(w))
+
+
+@rule("W03", Severity.ERROR)
+def weights_not_100(dep: Department, s: Settings) -> Iterator[Hit]:
+    """各指标分值之和不等于 100"""
+    if not dep.data.scores or dep.total_weight is None:
+        return
+    if abs(dep.total_weight - s.total_weight) > s.score_tolerance:
+        d = dep.data
+        row = d.scores_total_row or d.scores_header_row
+        cell = Cell(S.SHEET_SCORES, row, d.scores_columns.get("weight", 0))
+        yield hit(cell, f"全部三级指标分值之和为 {n(dep.total_weight)}，应为 {n(s.total_weight)}；请核对各指标权重", n(dep.total_weight), n(s.total_weight))
+
+
+@rule("W04", Severity.WARNING)
+def deduction_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
+    """有扣分但未填写扣分原因"""
+    for row in dep.data.scores:
+        w, sc = _c(row, "weight").number, _c(row, "score").number
+        if w is None or sc is None or sc >= w - s.score_tolerance:
+            continue
+        if _c(row, "reason").blank:
+            yield hit(_c(row, "reason"), f"指标“{_name(row)}”分值 {n(w)}、得分 {n(sc)}，扣 {n(round(w - sc, 4))} 分但未填写扣分原因", "", n(round(w - sc, 4)))
+
+
+@rule("W05", Severity.WARNING)
+def duplicate_indicator(dep: Department, s: Settings) -> Iterator[Hit]:
+    """同一二级指标下三级指标重复"""
+    seen: dict[tuple[str, str, str], Cell] = {}
+    for row in dep.data.scores:
+        name = normalize_label(_c(row, "level3").raw)
+        if not name:
+            continue
+        key = (normalize_label(_c(row, "level1").raw), normalize_label(_c(row, "level2").raw), name)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = _c(row, "level3")
+        else:
+            yield hit(_c(row, "level3"), f"三级指标“{_name(row)}”在二级指标“{_c(row, 'level2').text}”下重复出现（首次在 {first.ref}），请合并或改名", _c(row, "level3").text)
+
+
+@rule("W06", Severity.ERROR)
+def score_blank(dep: Department, s: Settings) -> Iterator[Hit]:
+    """有分值的指标未填写得分"""
+    for row in dep.data.scores:
+        if _c(row, "weight").number is not None and _c(row, "score").blank:
+            yield hit(_c(row, "score"), f"指标“{_name(row)}”有分值 {n(_c(row, 'weight').number)} 但得分为空，请填写得分（0 分请填 0）")

@@ -1,0 +1,206 @@
+"""The `perfeval` command. Each command parses options, makes one library call, reports."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from datetime import date
+from enum import IntEnum
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+class Exit(IntEnum):
+    OK = 0
+    FINDINGS = 1  # some 错误 findings (or 警告 with --strict); outputs are still written
+    USAGE = 2
+    CANNOT_RUN = 3
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def settings_options(func):
+    @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="设置文件（TOML），可关闭检查代码、修改等级分数线和阈值；也可用环境变量 PERFEVAL_CONFIG 指定")
+    @click.option("--disable", multiple=True, metavar="代码", help="关闭某条检查，如 --disable C09；可重复")
+    @click.option("--strict", is_flag=True, help="把“警告”也算作不通过（影响退出码）")
+    @click.option("--traceback", is_flag=True, hidden=True, help="出错时显示 Python 调用栈（调试用）")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _settings(config: Path | None, disable: tuple[str, ...]):
+    from .config import SettingsError, load_settings
+
+    try:
+        return load_settings(config, disable)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _exit_code(result, strict: bool) -> int:
+    if result.errors or (strict and result.warnings):
+        return Exit.FINDINGS
+    return Exit.OK
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="perfeval", message="%(prog)s %(version)s", help="显示版本号并退出")
+def main() -> None:
+    """perfeval：部门整体支出绩效评价工作簿批量处理工具。
+
+    \b
+    常用步骤：
+      perfeval template -o 模板.xlsx      生成填报模板
+      perfeval check 某部门.xlsx          提交前自查
+      perfeval process 收件箱/            批量核对、计分并生成汇总
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("部门整体支出绩效评价模板.xlsx"), show_default=True, help="模板保存位置")
+def template(output: Path) -> None:
+    """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）。"""
+    from .template import write_template
+
+    try:
+        write_template(output)
+    except OSError as exc:
+        click.echo(f"错误：无法写入 {output}：{exc.strerror or exc}", err=True)
+        sys.exit(Exit.CANNOT_RUN)
+    click.echo(f"已生成模板：{output}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹（默认：收件箱旁边的 perfeval-output）")
+@click.option("--json", "as_json", is_flag=True, help="在标准输出打印完整结果（JSON），供程序使用")
+@click.option("--date", "run_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="报告日期（默认今天），用于生成可复现的输出")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
+@settings_options
+def process(inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, config, disable, strict: bool, traceback: bool) -> None:
+    """处理收件箱文件夹中的全部工作簿，生成汇总表和问题清单。
+
+    输出：OUTDIR/绩效评价汇总.xlsx、OUTDIR/findings.csv。
+    退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行。
+    """
+    from .pipeline import process as run
+    from .pipeline import result_json
+
+    settings = _settings(config, disable)
+    outdir = outdir or inbox.resolve().parent / "perfeval-output"
+    bar = _Progress(quiet)
+    try:
+        result = run(inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start)
+    except OSError as exc:
+        bar.close()
+        if traceback:
+            raise
+        click.echo(f"错误：无法写入输出文件夹 {outdir}：{exc.strerror or exc}", err=True)
+        sys.exit(Exit.CANNOT_RUN)
+    bar.close()
+    if as_json:
+        click.echo(result_json(result))
+    _summary(result, outdir)
+    sys.exit(_exit_code(result, strict))
+
+
+class _Progress:
+    """A progress bar on stderr, only where stderr is a terminal (and not --quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if self.quiet or total == 0:
+            return
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="读取并核对", file=sys.stderr, show_pos=True, item_show_func=lambda x: x)
+            self.bar.__enter__()
+        else:
+            click.echo(f"共 {total} 个工作簿，处理中……", err=True)
+
+    def step(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1, name)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _summary(result, outdir: Path) -> None:
+    grades = "，".join(f"{g} {n}" for g, n in result.grades.items())
+    lines = [
+        f"部门：{len(result.departments)} 个（{grades}）",
+        f"问题：错误 {result.errors} 条，警告 {result.warnings} 条，提示 {result.infos} 条",
+    ]
+    if result.skipped:
+        lines.append(f"跳过：{len(result.skipped)} 个文件（见 findings.csv 中的 B03）")
+    if not result.departments:
+        lines.append("收件箱中没有可处理的工作簿（.xlsx/.xlsm/.xls/.ods）")
+    lines.append(f"输出：{outdir}")
+    for p in result.outputs:
+        lines.append(f"  {p.name}")
+    click.echo("\n".join(lines), err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 打印结果")
+@settings_options
+def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool, traceback: bool) -> None:
+    """提交前自查：按同样的规则检查工作簿，列出需要修改的单元格；不写任何文件。"""
+    from .pipeline import check_files, result_json
+
+    settings = _settings(config, disable)
+    result = check_files(list(files), settings)
+    if as_json:
+        click.echo(result_json(result))
+    else:
+        for dep in result.departments:
+            click.echo(_check_report(dep))
+    sys.exit(_exit_code(result, strict))
+
+
+def _check_report(dep) -> str:
+    from .values import format_money, format_number, format_rate
+
+    head = f"== {dep.file}：{dep.name}"
+    if dep.readable:
+        head += (
+            f"\n   评价得分 {format_number(dep.total_score) or '—'}，等级 {dep.grade or '—'}；"
+            f"资金到位率 {format_rate(dep.arrival_rate) or '—'}，预算执行率 {format_rate(dep.execution_rate) or '—'}；"
+            f"实际支出 {format_money(dep.spent) or '—'} 万元"
+        )
+    if not dep.findings:
+        return head + "\n   未发现问题。\n"
+    rows = [("级别", "代码", "位置", "说明")]
+    rows += [(f.severity.value, f.code, f.location or "—", f.message) for f in dep.findings]
+    width = max(_width(r[2]) for r in rows)
+    lines = [head, f"   错误 {dep.errors} 条，警告 {dep.warnings} 条，共 {len(dep.findings)} 条："]
+    for sev, code, loc, msg in rows:
+        lines.append(f"   {_pad(sev, 4)} {_pad(code, 4)} {_pad(loc, width)}  {msg}")
+    return "\n".join(lines) + "\n"
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,117 @@
+"""Settings: a frozen dataclass read from TOML; unknown keys are refused."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(Exception):
+    """The settings file cannot be used (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    disabled: frozenset[str] = frozenset()
+    # lower bounds of the grades 优, 良, 中 (差 below the last)
+    grade_excellent: float = 90.0
+    grade_good: float = 80.0
+    grade_pass: float = 60.0
+    execution_rate_min: float = 0.90  # F06, F10
+    adjustment_rate_max: float = 0.30  # F07
+    arrival_rate_max: float = 1.30  # F07
+    money_tolerance: float = 0.01  # 万元
+    rate_tolerance: float = 0.001  # 0.1 percentage points
+    rounded_rate_tolerance: float = 0.005  # a rate typed as a whole percentage
+    score_tolerance: float = 0.01
+    total_weight: float = 100.0
+    overshoot: float = 0.20  # G05
+    unit_factor: float = 10000.0  # F11
+    max_file_mb: float = 50.0
+    smtp: dict[str, Any] = field(default_factory=dict)
+
+    def grade(self, score: float | None) -> str:
+        if score is None:
+            return ""
+        if score >= self.grade_excellent:
+            return "优"
+        if score >= self.grade_good:
+            return "良"
+        if score >= self.grade_pass:
+            return "中"
+        return "差"
+
+
+_KEYS = {
+    "grades": {"优": "grade_excellent", "良": "grade_good", "中": "grade_pass"},
+    "thresholds": {
+        "execution_rate_min": "execution_rate_min",
+        "adjustment_rate_max": "adjustment_rate_max",
+        "arrival_rate_max": "arrival_rate_max",
+        "overshoot": "overshoot",
+        "unit_factor": "unit_factor",
+        "total_weight": "total_weight",
+        "max_file_mb": "max_file_mb",
+    },
+    "tolerances": {
+        "money": "money_tolerance",
+        "rate": "rate_tolerance",
+        "rounded_rate": "rounded_rate_tolerance",
+        "score": "score_tolerance",
+    },
+}
+PERCENT_KEYS = {"execution_rate_min", "adjustment_rate_max", "arrival_rate_max", "overshoot"}
+
+
+def load_settings(path: Path | None = None, disable: tuple[str, ...] = ()) -> Settings:
+    """Defaults < file (`--config`, else $PERFEVAL_CONFIG) < options."""
+    if path is None and os.environ.get("PERFEVAL_CONFIG"):
+        path = Path(os.environ["PERFEVAL_CONFIG"])
+    values: dict[str, Any] = {}
+    disabled: set[str] = set()
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"找不到设置文件：{path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"无法读取设置文件 {path}：{exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"设置文件 {path} 格式错误：{exc}") from None
+        for key, value in data.items():
+            if key == "disable":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise SettingsError("设置项 disable 应为代码列表，如 disable = [\"C09\", \"G03\"]")
+                disabled.update(v.strip().upper() for v in value)
+            elif key == "smtp":
+                if not isinstance(value, dict):
+                    raise SettingsError("设置项 [smtp] 应为表")
+                values["smtp"] = dict(value)
+            elif key in _KEYS:
+                if not isinstance(value, dict):
+                    raise SettingsError(f"设置项 [{key}] 应为表")
+                for sub, v in value.items():
+                    target = _KEYS[key].get(sub)
+                    if target is None:
+                        raise SettingsError(f"未知设置项：{key}.{sub}（可用：{'、'.join(_KEYS[key])}）")
+                    if isinstance(v, bool) or not isinstance(v, (int, float)):
+                        raise SettingsError(f"设置项 {key}.{sub} 应为数字")
+                    values[target] = float(v) / 100 if target in PERCENT_KEYS and v > 1 else float(v)
+            else:
+                raise SettingsError(f"未知设置项：{key}（可用：disable、grades、thresholds、tolerances、smtp）")
+    disabled.update(d.strip().upper() for d in disable)
+    from .checks import RULES
+
+    unknown = sorted(d for d in disabled if d not in RULES)
+    if unknown:
+        raise SettingsError(f"未知的检查代码：{'、'.join(unknown)}")
+    settings = replace(Settings(), **values, disabled=frozenset(disabled))
+    if not settings.grade_excellent > settings.grade_good > settings.grade_pass:
+        raise SettingsError("等级分数线应满足 优 > 良 > 中")
+    return settings
+
+
+SETTING_NAMES = [f.name for f in fields(Settings)]

@@ -1,0 +1,93 @@
+"""What the reader produces: cells that remember where they were, grouped by sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .values import clean_text, is_blank
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    if row <= 0:
+        return ""
+    if col <= 0:
+        return str(row)
+    return f"{column_letter(col)}{row}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value as typed, with its 1-based Excel position (0: no such cell in the file)."""
+
+    sheet: str
+    row: int = 0
+    col: int = 0
+    raw: Any = None
+    number: float | None = None
+
+    @property
+    def blank(self) -> bool:
+        return is_blank(self.raw)
+
+    @property
+    def text(self) -> str:
+        return clean_text(self.raw)
+
+    @property
+    def ref(self) -> str:
+        return a1(self.row, self.col)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A problem the reader met (S02, S03, S07, S08): turned into findings by the S rules."""
+
+    code: str
+    sheet: str
+    row: int
+    col: int
+    message: str
+    filled: str = ""
+    computed: str = ""
+
+
+Row = dict[str, Cell]
+
+
+@dataclass
+class WorkbookData:
+    """Everything read from one department's workbook."""
+
+    path: Path
+    file: str
+    read_error: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    info: Row = field(default_factory=dict)
+    funds: dict[str, Row] = field(default_factory=dict)
+    funds_fields: Row = field(default_factory=dict)
+    funds_header_row: int = 0
+    funds_columns: dict[str, int] = field(default_factory=dict)
+    goals: list[Row] = field(default_factory=list)
+    goals_columns: dict[str, int] = field(default_factory=dict)
+    goals_header_row: int = 0
+    scores: list[Row] = field(default_factory=list)
+    scores_columns: dict[str, int] = field(default_factory=dict)
+    scores_header_row: int = 0
+    scores_total_row: int = 0
+    conclusion: Row = field(default_factory=dict)
+    items: list[Row] = field(default_factory=list)
+    analysis: list[Row] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def get(self, row: Row, key: str, sheet: str) -> Cell:
+        return row.get(key) or Cell(sheet)

@@ -1,0 +1,208 @@
+"""The library API: read a folder of workbooks, check them, score them, write the summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_bytes_atomic
+from .checks import Batch, SkippedFile, run_checks
+from .config import Settings
+from .findings import Finding, Severity
+from .read import WORKBOOK_SUFFIXES, read_workbook
+from .scoring import Department, compute, rank_departments
+
+SUMMARY_NAME = "绩效评价汇总.xlsx"
+FINDINGS_NAME = "findings.csv"
+CSV_COLUMNS = ("部门名称", "文件", "工作表", "单元格", "代码", "级别", "说明", "填报值", "计算值")
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    inbox: Path | None
+    run_date: date
+    departments: list[Department]
+    skipped: list[SkippedFile]
+    findings: list[Finding]
+    outputs: list[Path] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    @property
+    def infos(self) -> int:
+        return self.count(Severity.INFO)
+
+    @property
+    def grades(self) -> dict[str, int]:
+        counts = Counter(d.grade for d in self.departments if d.grade)
+        return {g: counts.get(g, 0) for g in ("优", "良", "中", "差")}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_date": self.run_date.isoformat(),
+            "inbox": str(self.inbox) if self.inbox else None,
+            "departments": [department_json(d) for d in self.departments],
+            "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
+            "findings": [f.as_dict() for f in self.findings],
+            "totals": {
+                "departments": len(self.departments),
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "infos": self.count(Severity.INFO),
+                "grades": self.grades,
+            },
+            "outputs": [str(p) for p in self.outputs],
+        }
+
+
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def department_json(d: Department) -> dict[str, Any]:
+    return {
+        "file": d.file,
+        "name": d.name,
+        "code": d.code,
+        "year": d.year,
+        "eval_type": d.eval_type,
+        "readable": d.readable,
+        "read_error": d.data.read_error,
+        "budget": _r(d.budget),
+        "adjusted_budget": _r(d.adjusted),
+        "received": _r(d.received),
+        "spent": _r(d.spent),
+        "balance": _r(d.balance),
+        "arrival_rate": _r(d.arrival_rate),
+        "execution_rate": _r(d.execution_rate),
+        "adjustment_rate": _r(d.adjustment_rate),
+        "balance_rate": _r(d.balance_rate),
+        "basic_execution_rate": _r(d.basic_rate),
+        "project_execution_rate": _r(d.project_rate),
+        "total_weight": _r(d.total_weight),
+        "total_score": _r(d.total_score),
+        "score_rate": _r(d.score_rate),
+        "grade": d.grade,
+        "rank": d.rank,
+        "level1": [
+            {"name": x.name, "weight": _r(x.weight), "score": _r(x.score), "rate": _r(x.rate), "indicators": x.count}
+            for x in d.level1
+        ],
+        "errors": d.errors,
+        "warnings": d.warnings,
+    }
+
+
+def discover(inbox: Path, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path, str]], list[SkippedFile]]:
+    """The workbooks of a folder (sorted by name) and the files skipped, with why."""
+    excluded = {p.resolve() for p in exclude}
+    found: list[tuple[Path, str]] = []
+    skipped: list[SkippedFile] = []
+    for path in sorted(inbox.iterdir(), key=lambda p: p.name):
+        name = path.name
+        if path.resolve() in excluded:
+            continue
+        if path.is_dir():
+            skipped.append(SkippedFile(name, "是文件夹，不处理子文件夹中的文件"))
+        elif name.startswith("~$") or name.startswith(".~lock."):
+            skipped.append(SkippedFile(name, "是 Office/WPS 打开文件时生成的锁定文件"))
+        elif name in IGNORED_NAMES or name.startswith("._"):
+            skipped.append(SkippedFile(name, "是操作系统生成的文件"))
+        elif path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            skipped.append(SkippedFile(name, f"不是工作簿（只处理 {'、'.join(WORKBOOK_SUFFIXES)}）"))
+        else:
+            found.append((path, name))
+    return found, skipped
+
+
+def analyze(
+    files: list[tuple[Path, str]],
+    settings: Settings,
+    skipped: list[SkippedFile] | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Department], list[Finding]]:
+    departments = []
+    for path, name in files:
+        departments.append(compute(read_workbook(path, name), settings))
+        if progress:
+            progress(name)
+    rank_departments(departments)
+    findings = run_checks(Batch(departments, skipped or []), settings)
+    return departments, findings
+
+
+def check_files(paths: list[Path], settings: Settings) -> RunResult:
+    """The evaluator's self-check: the same rules over the given files, nothing written."""
+    files = [(p, p.name) for p in paths]
+    departments, findings = analyze(files, settings)
+    return RunResult(None, date.today(), departments, [], findings)
+
+
+def process(
+    inbox: Path,
+    outdir: Path,
+    settings: Settings,
+    run_date: date | None = None,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Process every workbook in `inbox` and write the summary outputs into `outdir`."""
+    from .summary import write_summary
+
+    files, skipped = discover(inbox, exclude=[outdir])
+    if on_start:
+        on_start(len(files))
+    departments, findings = analyze(files, settings, skipped, progress)
+    result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
+    outdir.mkdir(parents=True, exist_ok=True)
+    result.outputs.append(write_summary(result, outdir / SUMMARY_NAME))
+    result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
+    return result
+
+
+def csv_safe(text: str) -> str:
+    """Text that Excel will not run as a formula when it opens the CSV."""
+    if text and text[0] in "=+-@\t\r" and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def findings_csv(findings: list[Finding]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in findings:
+        row = (f.department, f.file, f.sheet, f.cell, f.code, f.severity.value, f.message, f.filled, f.computed)
+        writer.writerow([csv_safe(str(x)) for x in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def result_json(result: RunResult) -> str:
+    return json.dumps(result.as_json(), ensure_ascii=False, indent=2)

@@ -1,0 +1,368 @@
+"""Read one filled workbook by its labels, as the contract says (../shared/template-spec.md).
+
+python-calamine reads .xlsx/.xlsm/.xlsb/.xls/.ods; formulas are never evaluated and their
+cached values are never relied on: every total is recomputed from the typed inputs later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import schema as S
+from .model import Cell, Note, Row, WorkbookData, a1
+from .values import (
+    Parsed,
+    clean_text,
+    is_blank,
+    normalize_label,
+    normalize_nature,
+    parse_money,
+    parse_number,
+    parse_rate,
+)
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+HEADER_SCAN_ROWS = 20
+# Words evaluators type in money cells to mean "nothing": read as blank, with a hint.
+NIL_WORDS = ("—", "——", "-", "－", "/", "／", "无", "空")
+
+
+class Grid:
+    """A sheet as a list of rows, merged ranges filled from their top-left cell."""
+
+    def __init__(self, name: str, rows: list[list[Any]], merged: Iterable[Any] = ()):
+        self.name = name
+        self.rows = rows
+        self.origin: dict[tuple[int, int], tuple[int, int]] = {}
+        for (r0, c0), (r1, c1) in merged:
+            if r0 >= len(rows):
+                continue
+            value = self._at(r0, c0)
+            for r in range(r0, min(r1, len(rows) - 1) + 1):
+                row = rows[r]
+                for c in range(c0, c1 + 1):
+                    if (r, c) == (r0, c0):
+                        continue
+                    if c >= len(row):
+                        row.extend([""] * (c + 1 - len(row)))
+                    row[c] = value
+                    self.origin[(r, c)] = (r0, c0)
+
+    def _at(self, r: int, c: int) -> Any:
+        row = self.rows[r] if r < len(self.rows) else []
+        return row[c] if c < len(row) else ""
+
+    def cell(self, r: int, c: int) -> Cell:
+        """The cell at 0-based (r, c), located at the cell a person would edit."""
+        r0, c0 = self.origin.get((r, c), (r, c))
+        return Cell(self.name, r0 + 1, c0 + 1, self._at(r, c))
+
+    def same_merge(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        return self.origin.get(a, a) == self.origin.get(b, b)
+
+    @property
+    def height(self) -> int:
+        return len(self.rows)
+
+
+def open_workbook(path: Path) -> tuple[dict[str, Grid], str | None]:
+    """All sheets of a workbook, or the reason (in Chinese) it cannot be read."""
+    import python_calamine as pc
+
+    reason = _precheck(path)
+    if reason:
+        return {}, reason
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+        grids: dict[str, Grid] = {}
+        for name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(name)
+            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            merged = sheet.merged_cell_ranges or ()
+            grids[name] = Grid(name, rows, merged)
+        return grids, None
+    except pc.PasswordError:
+        return {}, "文件已加密（设有打开密码），请去掉密码后重新提交"
+    except (pc.ZipError, pc.XmlError, pc.CalamineError) as exc:
+        return {}, f"文件已损坏或不是有效的工作簿（{_short(exc)}）"
+    except Exception as exc:  # noqa: BLE001 - a bad file is a finding, never a stopped batch
+        return {}, f"无法读取工作簿（{type(exc).__name__}: {_short(exc)}）"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _precheck(path: Path) -> str | None:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return f"无法打开文件（{exc.strerror or exc}）"
+    if size == 0:
+        return "文件为空（0 字节）"
+    suffix = path.suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm", ".xlsb"):
+        # An OOXML file wrapped in an OLE container is how Office stores an encrypted workbook.
+        return "文件已加密（设有打开密码），请去掉密码后重新提交"
+    if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods") and not head.startswith(b"PK"):
+        return "文件内容不是工作簿（扩展名与内容不符，可能是改了扩展名的其他文件）"
+    return None
+
+
+def find_label(grid: Grid, label: str, start: int = 0) -> tuple[int, int] | None:
+    for r in range(start, grid.height):
+        for c, raw in enumerate(grid.rows[r]):
+            if isinstance(raw, str) and normalize_label(raw) == label and (r, c) not in grid.origin:
+                return r, c
+    return None
+
+
+def value_right_of(grid: Grid, r: int, c: int) -> Cell:
+    """The value of a form field: the first cell right of the label (and of its merge)."""
+    row = grid.rows[r]
+    cc = c + 1
+    while cc < len(row) and grid.same_merge((r, c), (r, cc)):
+        cc += 1
+    if cc >= len(row):
+        return Cell(grid.name, r + 1, cc + 1, None)
+    return grid.cell(r, cc)
+
+
+def find_header(
+    grid: Grid, table: S.Table, start: int = 0, stop: int | None = None
+) -> tuple[int, dict[str, int]] | None:
+    """The header row of `table` (the row holding most of its labels) and column positions."""
+    best: tuple[int, dict[str, int]] | None = None
+    labels = {c.label: c.id for c in table.columns}
+    end = grid.height if stop is None else min(stop, grid.height)
+    for r in range(start, end):
+        found: dict[str, int] = {}
+        for c, raw in enumerate(grid.rows[r]):
+            if isinstance(raw, str):
+                key = labels.get(normalize_label(raw))
+                if key and key not in found:
+                    found[key] = c
+        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
+            best = (r, found)
+    return best
+
+
+class Reader:
+    def __init__(self, path: Path, file: str):
+        self.data = WorkbookData(path=path, file=file)
+
+    def note(self, code: str, cell: Cell, message: str, filled: str = "") -> None:
+        self.data.notes.append(Note(code, cell.sheet, cell.row, cell.col, message, filled))
+
+    def typed(self, cell: Cell, kind: S.Kind, label: str) -> Cell:
+        """Parse a cell of a numeric kind, noting S07/S08 on the way."""
+        if kind is S.Kind.TEXT or kind is S.Kind.MIXED or cell.blank:
+            return cell
+        raw = cell.raw
+        if kind is S.Kind.MONEY:
+            p = parse_money(raw)
+            if p.status == "not_number" and clean_text(raw) in NIL_WORDS:
+                self.note("S07", cell, f"“{label}”填写了“{clean_text(raw)}”，按空白（0）读取；没有金额请留空或填 0.00", clean_text(raw))
+                return Cell(cell.sheet, cell.row, cell.col, None, None)
+        elif kind is S.Kind.RATE:
+            p = parse_rate(raw)
+        else:
+            p = parse_number(raw)
+        return self._record(cell, p, label, kind)
+
+    def _record(self, cell: Cell, p: Parsed, label: str, kind: S.Kind) -> Cell:
+        text = clean_text(cell.raw)
+        if p.status == "not_number":
+            self.note("S08", cell, f"“{label}”应填数字，但填写了“{text[:50]}”，请改为数字", text)
+            return Cell(cell.sheet, cell.row, cell.col, cell.raw, None)
+        if p.status == "text_number":
+            shown = f"{p.number * 100:g}%" if kind is S.Kind.RATE else f"{p.number:g}"
+            self.note("S07", cell, f"“{label}”的数字以文本形式填写（“{text[:50]}”），已按 {shown} 读取；建议改为数值格式", text)
+        return Cell(cell.sheet, cell.row, cell.col, cell.raw, p.number)
+
+    # --- sheets -------------------------------------------------------------------------
+
+    def read(self) -> WorkbookData:
+        grids, error = open_workbook(self.data.path)
+        if error:
+            self.data.read_error = error
+            return self.data
+        self.data.sheets = list(grids)
+        by_label = {normalize_label(name): grid for name, grid in grids.items()}
+        for sheet in S.CONTRACT_SHEETS:
+            grid = by_label.get(sheet)
+            if grid is None:
+                self.note("S02", Cell(sheet), f"缺少工作表“{sheet}”，请使用 {S.TEMPLATE_VERSION} 模板填报")
+                continue
+            grid.name = sheet if sheet in grids else grid.name
+            getattr(self, "_read_" + {
+                S.SHEET_INFO: "info", S.SHEET_FUNDS: "funds", S.SHEET_GOALS: "goals",
+                S.SHEET_SCORES: "scores", S.SHEET_CONCLUSION: "conclusion",
+            }[sheet])(grid)
+        return self.data
+
+    def _form(self, grid: Grid, fields: Iterable[S.Field]) -> Row:
+        out: Row = {}
+        for f in fields:
+            pos = find_label(grid, f.label)
+            if pos is None:
+                continue
+            out[f.id] = self.typed(value_right_of(grid, *pos), f.kind, f.label)
+        return out
+
+    def _read_info(self, grid: Grid) -> None:
+        self.data.info = self._form(grid, S.INFO_FIELDS)
+
+    def _table(
+        self, grid: Grid, table: S.Table, start: int = 0, stop: int | None = None, optional: bool = False
+    ) -> tuple[int, dict[str, int]] | None:
+        header = find_header(grid, table, start, stop)
+        if header is None:
+            if not optional:
+                self.note("S03", Cell(grid.name), f"“{grid.name}”找不到表头行（应含：{'、'.join(table.labels)}）")
+            return None
+        r, cols = header
+        for col in table.columns:
+            if col.id not in cols:
+                self.note("S03", Cell(grid.name, r + 1, 0), f"“{grid.name}”表头（第 {r + 1} 行）缺少列“{col.label}”")
+        return header
+
+    def _rows(self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int) -> list[tuple[int, Row]]:
+        """The raw rows of a table between `first` and `stop` (0-based, stop exclusive)."""
+        out = []
+        for r in range(first, min(stop, grid.height)):
+            row = {col.id: grid.cell(r, cols[col.id]) for col in table.columns if col.id in cols}
+            out.append((r, row))
+        return out
+
+    def _read_funds(self, grid: Grid) -> None:
+        header = self._table(grid, S.FUNDS_TABLE, 0, HEADER_SCAN_ROWS)
+        self.data.funds_fields = self._form(grid, S.FUNDS_FIELDS)
+        if header is None:
+            return
+        hr, cols = header
+        self.data.funds_header_row, self.data.funds_columns = hr + 1, {k: v + 1 for k, v in cols.items()}
+        if "item" not in cols:
+            return
+        kinds = {c.id: c for c in S.FUNDS_TABLE.columns}
+        for _, row in self._rows(grid, S.FUNDS_TABLE, cols, hr + 1, grid.height):
+            label = normalize_label(row["item"].raw)
+            if label not in S.FUNDS_ROWS or label in self.data.funds:
+                continue
+            self.data.funds[label] = {
+                k: self.typed(cell, kinds[k].kind, f"{label}·{kinds[k].label}") for k, cell in row.items()
+            }
+        for label in S.FUNDS_ROWS:
+            if label not in self.data.funds and label != S.TOTAL_ROW:
+                self.note("S03", Cell(grid.name, 0, cols["item"] + 1), f"“资金情况”缺少“{label}”行")
+
+    def _indicator_rows(
+        self, grid: Grid, table: S.Table, carry: tuple[str, ...]
+    ) -> tuple[int, dict[str, int], list[Row], int] | None:
+        """Rows of an indicator table; blank upper-level cells inherit the label above them."""
+        header = self._table(grid, table, 0, HEADER_SCAN_ROWS)
+        if header is None:
+            return None
+        hr, cols = header
+        rows: list[Row] = []
+        last: dict[str, Cell] = {}
+        total_row = 0
+        content_ids = [c.id for c in table.columns if c.id not in carry and c.id != "seq"]
+        for r, row in self._rows(grid, table, cols, hr + 1, grid.height):
+            first_label = next((normalize_label(row[k].raw) for k in carry if k in row and not row[k].blank), "")
+            if first_label in S.TOTAL_LABELS and all(row[k].blank or normalize_label(row[k].raw) in S.TOTAL_LABELS for k in carry if k in row):
+                total_row = r + 1
+                break
+            if all(row[k].blank for k in content_ids if k in row) and all(
+                row[k].blank for k in carry if k in row
+            ):
+                continue
+            for k in carry:
+                if k in row:
+                    if row[k].blank and k in last:
+                        row[k] = last[k]
+                    elif not row[k].blank:
+                        prev = last.get(k)
+                        if prev is None or (prev.row, prev.col) != (row[k].row, row[k].col):
+                            # a new upper-level cell starts afresh below it
+                            for lower in carry[carry.index(k) + 1:]:
+                                last.pop(lower, None)
+                        last[k] = row[k]
+            rows.append(row)
+        return hr, cols, rows, total_row
+
+    def _read_goals(self, grid: Grid) -> None:
+        got = self._indicator_rows(grid, S.GOALS_TABLE, ("goal", "level1", "level2"))
+        if got is None:
+            return
+        hr, cols, rows, _ = got
+        self.data.goals_header_row, self.data.goals_columns = hr + 1, {k: v + 1 for k, v in cols.items()}
+        for row in rows:
+            if normalize_nature(row["nature"].raw if "nature" in row else "") in ("≥", "≤", "="):
+                for key, label in (("target", "指标值"), ("actual", "实际完成值")):
+                    cell = row.get(key)
+                    if cell is None or cell.blank:
+                        continue
+                    p = parse_number(cell.raw)
+                    if p.status == "text_number":
+                        self._record(cell, p, label, S.Kind.NUMBER)
+                    row[key] = Cell(cell.sheet, cell.row, cell.col, cell.raw, p.number)
+        self.data.goals = rows
+
+    def _read_scores(self, grid: Grid) -> None:
+        got = self._indicator_rows(grid, S.SCORES_TABLE, ("level1", "level2"))
+        if got is None:
+            return
+        hr, cols, rows, total_row = got
+        self.data.scores_header_row, self.data.scores_columns = hr + 1, {k: v + 1 for k, v in cols.items()}
+        self.data.scores_total_row = total_row
+        for row in rows:
+            for key, label in (("weight", "分值"), ("score", "得分")):
+                if key in row:
+                    row[key] = self.typed(row[key], S.Kind.NUMBER, label)
+        # a row with only a level label carried in and nothing else is not an indicator
+        self.data.scores = [
+            row for row in rows
+            if any(not row[k].blank for k in ("level3", "weight", "score", "criteria", "reason") if k in row)
+        ]
+
+    def _read_conclusion(self, grid: Grid) -> None:
+        self.data.conclusion = self._form(grid, S.CONCLUSION_FIELDS)
+        items = self._table(grid, S.ITEMS_TABLE)
+        analysis = self._table(grid, S.ANALYSIS_TABLE, optional=True)
+        if items is not None:
+            hr, cols = items
+            stop = analysis[0] if analysis is not None and analysis[0] > hr else grid.height
+            for _, row in self._rows(grid, S.ITEMS_TABLE, cols, hr + 1, stop):
+                if all(c.blank for c in row.values()):
+                    continue
+                self.data.items.append(row)
+        if analysis is not None:
+            hr, cols = analysis
+            stop = items[0] if items is not None and items[0] > hr else grid.height
+            for _, row in self._rows(grid, S.ANALYSIS_TABLE, cols, hr + 1, stop):
+                if all(c.blank for c in row.values()):
+                    continue
+                label = normalize_label(row["level1"].raw) if "level1" in row else ""
+                if "reported_score" in row:
+                    row["reported_score"] = self.typed(row["reported_score"], S.Kind.NUMBER, f"{label}·报告得分")
+                if "reported_rate" in row:
+                    row["reported_rate"] = self.typed(row["reported_rate"], S.Kind.RATE, f"{label}·报告得分率")
+                self.data.analysis.append(row)
+
+
+def read_workbook(path: Path, file: str | None = None) -> WorkbookData:
+    """Read one workbook; problems become notes or `read_error`, never exceptions."""
+    return Reader(path, file or path.name).read()
+
+
+def is_blank_cell(cell: Cell | None) -> bool:
+    return cell is None or is_blank(cell.raw)
+
+
+__all__ = ["read_workbook", "WORKBOOK_SUFFIXES", "a1", "is_blank_cell"]

@@ -1,0 +1,253 @@
+"""The v1 template: 填报说明 plus the five contract sheets, ready to fill in Excel or WPS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import schema as S
+from .atomic import atomic_path
+
+GOAL_ROWS = 60
+SCORE_ROWS = 60
+ITEM_ROWS = 30
+ANALYSIS_ROWS = 8
+PINNED_DATE = datetime(2024, 1, 1)  # the template's document date never changes
+
+# Where the template puts things (0-based). The reader does not depend on these.
+HEADER_ROW = 1
+FUNDS_FIRST = 2
+FUNDS_FIELDS_FIRST = FUNDS_FIRST + len(S.FUNDS_ROWS) + 1
+ITEMS_HEADER = 5
+ANALYSIS_HEADER = ITEMS_HEADER + ITEM_ROWS + 2
+
+INSTRUCTIONS = (
+    ("填报说明", ""),
+    ("适用范围", "部门整体支出绩效评价，一个部门一个工作簿。模板版本 perfeval-v1。"),
+    ("必填项", "带 * 的栏目必须填写。灰底单元格为标签或公式，已保护（无密码），请勿改动；白底单元格为填写区。"),
+    ("金额单位", "所有金额以“万元”为单位，保留两位小数。请填写数值，不要写“万元”等文字；没有金额的单元格留空或填 0.00。"),
+    ("基本信息", "填写部门名称、部门编码、评价年度、评价类型（下拉选择）等；“报告一级/二级/三级指标数”填写报告正文中写明的指标个数。"),
+    ("资金情况", "按资金来源（中央、省级、市级、县级、其他）填写预算安排资金（年初预算）、调整后预算（年中调整后的全年预算，未调整留空）、实际到位资金、实际支出资金、结余资金；“合计”行为公式，仅供查看，perfeval 会按各来源行重新计算。基本支出、项目支出两行按支出用途拆分。"),
+    ("资金情况（续）", "“报告预算执行率”填写报告中写的预算执行率（如 157.7%）；预算调整幅度较大时填写“调整说明”；预算执行率低于 90% 时填写“执行偏差原因”。"),
+    ("绩效目标", "每个三级指标一行。“年度绩效目标”写该指标服务的目标（可合并单元格）；目标下没有任何三级指标，视为目标未细化量化。指标性质为 ≥、≤、= 时，指标值和实际完成值填数字，单位写在“计量单位”列；定性指标填文字。"),
+    ("指标评分", "每个三级指标一行，一级、二级指标可合并单元格。分值为该三级指标的权重，全部分值之和应为 100；得分不得超过分值；有扣分时必须填写扣分原因。"),
+    ("评价结论", "评价得分、评价等级按报告填写（perfeval 会与指标评分表核对）；“存在问题”“相关建议”每条一行；报告中的绩效分析表（一级指标得分、得分率）按报告原样填写，最后一行为合计。"),
+    ("等级标准", "优：90–100 分；良：80–89 分；中：60–79 分；差：60 分以下（财预便〔2017〕44号）。"),
+    ("自查", "提交前可运行 perfeval check 文件名.xlsx 自查，结果会列出需要修改的单元格。"),
+)
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14, "border": 0})
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center", "text_wrap": True, "locked": True})
+        self.label = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2", "locked": True, "text_wrap": True})
+        self.help = wb.add_format({**base, "font_color": "#7F7F7F", "text_wrap": True, "locked": True, "border": 0})
+        self.locked_text = wb.add_format({**base, "bg_color": "#F2F2F2", "locked": True})
+        self.input = wb.add_format({**base, "locked": False, "text_wrap": True})
+        self.input_text = wb.add_format({**base, "locked": False, "text_wrap": True, "num_format": "@"})
+        self.money = wb.add_format({**base, "locked": False, "num_format": "#,##0.00"})
+        self.money_total = wb.add_format({**base, "locked": True, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0.00"})
+        self.rate = wb.add_format({**base, "locked": False, "num_format": "0.00%"})
+        self.number = wb.add_format({**base, "locked": False, "num_format": "0.00"})
+        self.integer = wb.add_format({**base, "locked": False, "num_format": "0"})
+        self.total_number = wb.add_format({**base, "locked": True, "bold": True, "bg_color": "#F2F2F2", "num_format": "0.00"})
+
+
+def _label(f: S.Field) -> str:
+    return ("*" if f.required else "") + f.label
+
+
+def _protect(ws) -> None:
+    ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True, "delete_rows": True, "autofilter": True, "sort": False})
+
+
+def _page(ws, landscape: bool = True) -> None:
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(HEADER_ROW)
+
+
+def _list(ws, first_row: int, col: int, last_row: int, choices: tuple[str, ...], title: str) -> None:
+    ws.data_validation(first_row, col, last_row, col, {
+        "validate": "list", "source": list(choices), "error_title": title,
+        "error_message": f"请从下拉列表选择：{'、'.join(choices)}", "input_title": title,
+        "input_message": "从下拉列表选择",
+    })
+
+
+def write_template(target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        _write(tmp)
+    return target
+
+
+def _write(path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"title": "部门整体支出绩效评价填报模板", "subject": S.TEMPLATE_VERSION, "author": "perfeval", "created": PINNED_DATE})
+    fm = _Formats(wb)
+    _instructions(wb.add_worksheet("填报说明"), fm)
+    _info(wb.add_worksheet(S.SHEET_INFO), fm)
+    _funds(wb.add_worksheet(S.SHEET_FUNDS), fm)
+    _goals(wb.add_worksheet(S.SHEET_GOALS), fm)
+    _scores(wb.add_worksheet(S.SHEET_SCORES), fm)
+    _conclusion(wb.add_worksheet(S.SHEET_CONCLUSION), fm)
+    wb.worksheets()[1].activate()
+    wb.close()
+
+
+def _instructions(ws, fm: _Formats) -> None:
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    ws.write_string(0, 0, "部门整体支出绩效评价填报说明", fm.title)
+    for i, (label, text) in enumerate(INSTRUCTIONS[1:], start=2):
+        ws.write_string(i, 0, label, fm.label)
+        ws.write_string(i, 1, text, fm.help)
+        ws.set_row(i, 32)
+    _page(ws, landscape=False)
+    _protect(ws)
+
+
+def _info(ws, fm: _Formats) -> None:
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 2, 40)
+    ws.write_string(0, 0, "基本信息", fm.title)
+    ws.write_string(HEADER_ROW, 0, "栏目", fm.header)
+    ws.write_string(HEADER_ROW, 1, "填写内容", fm.header)
+    ws.write_string(HEADER_ROW, 2, "填写说明", fm.header)
+    long_text = {"purpose", "scope", "basis", "method", "data_method", "process"}
+    for i, f in enumerate(S.INFO_FIELDS, start=HEADER_ROW + 1):
+        ws.write_string(i, 0, _label(f), fm.label)
+        if f.id == "template_version":
+            ws.write_string(i, 1, S.TEMPLATE_VERSION, fm.locked_text)
+        elif f.kind is S.Kind.INTEGER:
+            ws.write_blank(i, 1, None, fm.integer)
+        else:
+            ws.write_blank(i, 1, None, fm.input_text if f.id in ("code", "phone") else fm.input)
+        ws.write_string(i, 2, f.help, fm.help)
+        if f.choices:
+            _list(ws, i, 1, i, f.choices, f.label)
+        if f.id == "year":
+            ws.data_validation(i, 1, i, 1, {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100, "error_message": "请填写 2000–2100 之间的年份"})
+        if f.id in long_text:
+            ws.set_row(i, 48)
+    ws.freeze_panes(HEADER_ROW + 1, 1)
+    _page(ws, landscape=False)
+    _protect(ws)
+
+
+def _funds(ws, fm: _Formats) -> None:
+    cols = S.FUNDS_TABLE.columns
+    ws.write_string(0, 0, "资金情况（单位：万元）", fm.title)
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 5, 16)
+    ws.set_column(6, 6, 36)
+    for c, f in enumerate(cols):
+        label = f.label + ("（万元）" if f.kind is S.Kind.MONEY else "")
+        ws.write_string(HEADER_ROW, c, label, fm.header)
+    ws.set_row(HEADER_ROW, 30)
+    first_source = FUNDS_FIRST
+    last_source = FUNDS_FIRST + len(S.SOURCE_ROWS) - 1
+    for i, label in enumerate(S.FUNDS_ROWS):
+        r = FUNDS_FIRST + i
+        ws.write_string(r, 0, label, fm.label)
+        for c, f in enumerate(cols[1:], start=1):
+            if label == S.TOTAL_ROW and f.kind is S.Kind.MONEY:
+                rng = f"{xl_rowcol_to_cell(first_source, c)}:{xl_rowcol_to_cell(last_source, c)}"
+                ws.write_formula(r, c, f"=SUM({rng})", fm.money_total, 0)
+            elif f.kind is S.Kind.MONEY:
+                ws.write_blank(r, c, None, fm.money)
+                ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的金额（万元）"})
+            else:
+                ws.write_blank(r, c, None, fm.input)
+    for i, f in enumerate(S.FUNDS_FIELDS):
+        r = FUNDS_FIELDS_FIRST + i
+        ws.write_string(r, 0, f.label, fm.label)
+        ws.merge_range(r, 1, r, 5, None, fm.rate if f.kind is S.Kind.RATE else fm.input)
+        ws.write_string(r, 6, f.help, fm.help)
+        ws.set_row(r, 30 if f.kind is not S.Kind.RATE else None)
+    ws.freeze_panes(HEADER_ROW + 1, 1)
+    _page(ws)
+    _protect(ws)
+
+
+def _table(ws, fm: _Formats, title: str, table: S.Table, widths: dict[str, int], rows: int) -> None:
+    ws.write_string(0, 0, title, fm.title)
+    for c, f in enumerate(table.columns):
+        ws.write_string(HEADER_ROW, c, f.label, fm.header)
+        ws.set_column(c, c, widths.get(f.id, 12))
+    ws.set_row(HEADER_ROW, 30)
+    for r in range(HEADER_ROW + 1, HEADER_ROW + 1 + rows):
+        for c, f in enumerate(table.columns):
+            fmt = fm.number if f.kind is S.Kind.NUMBER else fm.input
+            ws.write_blank(r, c, None, fmt)
+    first, last = HEADER_ROW + 1, HEADER_ROW + rows
+    for c, f in enumerate(table.columns):
+        if f.choices:
+            _list(ws, first, c, last, f.choices, f.label)
+    ws.freeze_panes(HEADER_ROW + 1, 0)
+    _page(ws)
+    _protect(ws)
+
+
+def _goals(ws, fm: _Formats) -> None:
+    widths = {"seq": 6, "goal": 36, "level1": 12, "level2": 14, "level3": 24, "nature": 8, "target": 10, "unit": 9, "actual": 11, "deviation": 30}
+    _table(ws, fm, "绩效目标（每个三级指标一行）", S.GOALS_TABLE, widths, GOAL_ROWS)
+
+
+def _scores(ws, fm: _Formats) -> None:
+    widths = {"level1": 14, "level2": 16, "level3": 26, "weight": 8, "criteria": 40, "score": 8, "reason": 36}
+    _table(ws, fm, "指标评分（每个三级指标一行，分值合计 100）", S.SCORES_TABLE, widths, SCORE_ROWS)
+    ids = [c.id for c in S.SCORES_TABLE.columns]
+    total = HEADER_ROW + 1 + SCORE_ROWS
+    ws.write_string(total, 0, "合计", fm.label)
+    for c, key in enumerate(ids):
+        if key in ("weight", "score"):
+            rng = f"{xl_rowcol_to_cell(HEADER_ROW + 1, c)}:{xl_rowcol_to_cell(total - 1, c)}"
+            ws.write_formula(total, c, f"=SUM({rng})", fm.total_number, 0)
+        elif c:
+            ws.write_blank(total, c, None, fm.locked_text)
+    for c, key in enumerate(ids):
+        if key in ("weight", "score"):
+            ws.data_validation(HEADER_ROW + 1, c, total - 1, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的数字"})
+
+
+def _conclusion(ws, fm: _Formats) -> None:
+    ws.write_string(0, 0, "评价结论", fm.title)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, 70)
+    ws.set_column(2, 2, 24)
+    for i, f in enumerate(S.CONCLUSION_FIELDS):
+        r = HEADER_ROW + i
+        ws.write_string(r, 0, f.label, fm.label)
+        ws.write_blank(r, 1, None, fm.number if f.kind is S.Kind.NUMBER else fm.input)
+        ws.write_string(r, 2, f.help, fm.help)
+        if f.choices:
+            _list(ws, r, 1, r, f.choices, f.label)
+    for c, f in enumerate(S.ITEMS_TABLE.columns):
+        ws.write_string(ITEMS_HEADER, c, f.label, fm.header)
+    for r in range(ITEMS_HEADER + 1, ITEMS_HEADER + 1 + ITEM_ROWS):
+        for c in range(len(S.ITEMS_TABLE.columns)):
+            ws.write_blank(r, c, None, fm.input)
+    _list(ws, ITEMS_HEADER + 1, 0, ITEMS_HEADER + ITEM_ROWS, S.ITEM_CATEGORIES, "类别")
+    ws.write_string(ANALYSIS_HEADER, 3, "← 报告中的绩效分析表：按报告原样填写（可选），最后一行为合计", fm.help)
+    for c, f in enumerate(S.ANALYSIS_TABLE.columns):
+        ws.write_string(ANALYSIS_HEADER, c, f.label, fm.header)
+    for r in range(ANALYSIS_HEADER + 1, ANALYSIS_HEADER + 1 + ANALYSIS_ROWS):
+        ws.write_blank(r, 0, None, fm.input)
+        ws.write_blank(r, 1, None, fm.number)
+        ws.write_blank(r, 2, None, fm.rate)
+    total = ANALYSIS_HEADER + 1 + ANALYSIS_ROWS
+    ws.write_string(total, 0, "合计", fm.label)
+    ws.write_blank(total, 1, None, fm.number)
+    ws.write_blank(total, 2, None, fm.rate)
+    ws.freeze_panes(HEADER_ROW, 0)
+    _page(ws, landscape=False)
+    _protect(ws)

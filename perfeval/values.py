@@ -1,0 +1,158 @@
+"""Turning what people type into cells into labels, numbers and rates."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+# Spaces people paste into labels: ordinary, full-width, non-breaking, zero-width, BOM.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+_UNIT_IN_BRACKETS = re.compile(r"[（(][^（）()]*[）)]$")
+
+
+def clean_text(raw: Any) -> str:
+    """Text of a cell with invisible characters removed and spaces trimmed."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return str(raw).translate(_INVISIBLE).strip().strip("\u00a0\u3000").strip()
+
+
+def normalize_label(raw: Any) -> str:
+    """A label as the contract matches it: no spaces, no leading `*`, no unit in brackets."""
+    text = _SPACES.sub("", clean_text(raw))
+    text = text.lstrip("*＊")
+    text = text.rstrip(":：")
+    while True:
+        stripped = _UNIT_IN_BRACKETS.sub("", text)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    return text
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and clean_text(raw) == "")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A value read from a cell: the number (or None), and how it was typed."""
+
+    number: float | None
+    status: str  # "blank", "number", "text_number", "not_number"
+    decimals: int | None = None  # digits after the point as typed, when known
+    suffix: str = ""  # unit or comparator typed with the number
+
+
+_NUMBER = re.compile(
+    r"^(?P<prefix>[≥≤<>=＞＜]=?|不低于|不少于|不高于|不超过|大于等于|小于等于|约)?"
+    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)"
+    r"(?P<suffix>[^\d]*)$"
+)
+_MONEY_SUFFIXES = ("", "万元", "万")
+PLACEHOLDERS = ("*", "X", "XX", "XXX", "待定", "/", "-", "—", "－", "——")
+
+
+def _to_ascii(text: str) -> str:
+    # NFKC turns full-width digits, points, commas and signs into ASCII.
+    return unicodedata.normalize("NFKC", text).replace("，", ",").replace("。", ".")
+
+
+def parse_number(raw: Any, suffixes: tuple[str, ...] | None = None) -> Parsed:
+    """Read a number. `suffixes` limits the units allowed after it (None: any unit)."""
+    if isinstance(raw, bool):
+        return Parsed(None, "not_number")
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return Parsed(None, "not_number")
+        return Parsed(float(raw), "number", _decimals_of(float(raw)))
+    if isinstance(raw, (datetime, date)):
+        return Parsed(None, "not_number")
+    text = clean_text(raw)
+    if not text:
+        return Parsed(None, "blank")
+    ascii_text = _SPACES.sub("", _to_ascii(text))
+    m = _NUMBER.match(ascii_text)
+    if not m:
+        return Parsed(None, "not_number")
+    suffix = m.group("suffix")
+    if suffixes is not None and suffix not in suffixes:
+        return Parsed(None, "not_number")
+    num = m.group("num").replace(",", "")
+    value = float(num)
+    if not math.isfinite(value):
+        return Parsed(None, "not_number")
+    decimals = len(num.split(".", 1)[1]) if "." in num else 0
+    return Parsed(value, "text_number", decimals, (m.group("prefix") or "") + suffix)
+
+
+def parse_money(raw: Any) -> Parsed:
+    return parse_number(raw, _MONEY_SUFFIXES)
+
+
+def parse_rate(raw: Any, max_fraction: float = 10.0) -> Parsed:
+    """A rate as a fraction: `157.7%` → 1.577, `1.577` → 1.577, `157.7` → 1.577.
+
+    A number typed without `%` is a fraction when its size is at most `max_fraction`,
+    otherwise a percentage (nobody means 1000% by 10, nor 5% by 5.0 in these reports).
+    `decimals` is the number of decimals of the rate as a percentage.
+    """
+    p = parse_number(raw, ("", "%", "％"))
+    if p.number is None:
+        return p
+    if p.suffix in ("%", "％") or abs(p.number) > max_fraction:
+        return Parsed(p.number / 100, p.status, p.decimals, p.suffix)
+    pct_decimals = _decimals_of(round(p.number * 100, 9))
+    return Parsed(p.number, p.status, pct_decimals, p.suffix)
+
+
+def rate_tolerance(p: Parsed, base: float = 0.001) -> float:
+    """Tolerance (as a fraction) for comparing a typed rate: 0.1 points, 0.5 for whole percents."""
+    if p.decimals == 0:
+        return 0.005
+    return base
+
+
+def _decimals_of(x: float) -> int:
+    text = repr(x)
+    if "e" in text or "." not in text:
+        return 0
+    frac = text.split(".", 1)[1].rstrip("0")
+    return len(frac)
+
+
+def is_placeholder(raw: Any) -> bool:
+    text = _to_ascii(clean_text(raw)).upper()
+    return text in PLACEHOLDERS
+
+
+def format_money(x: float | None) -> str:
+    return "" if x is None else f"{x:,.2f}"
+
+
+def format_rate(x: float | None) -> str:
+    return "" if x is None else f"{x * 100:.2f}%"
+
+
+def format_number(x: float | None) -> str:
+    if x is None:
+        return ""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+NATURE_ALIASES = {">=": "≥", "≧": "≥", "<=": "≤", "≦": "≤", "＝": "=", "==": "="}
+
+
+def normalize_nature(raw: Any) -> str:
+    """指标性质 as one of ≥ ≤ = 定性 where a common spelling of it was typed."""
+    text = _SPACES.sub("", clean_text(raw))
+    return NATURE_ALIASES.get(text, text)
