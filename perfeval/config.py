@@ -46,7 +46,10 @@ class Settings:
 
 
 _KEYS = {
-    "grades": {"优": "grade_excellent", "良": "grade_good", "中": "grade_pass"},
+    "grades": {
+        "优": "grade_excellent", "良": "grade_good", "中": "grade_pass",
+        "excellent": "grade_excellent", "good": "grade_good", "pass": "grade_pass",
+    },
     "thresholds": {
         "execution_rate_min": "execution_rate_min",
         "adjustment_rate_max": "adjustment_rate_max",

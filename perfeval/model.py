@@ -34,6 +34,7 @@ class Cell:
     col: int = 0
     raw: Any = None
     number: float | None = None
+    formula: bool = False  # the file holds a formula here: `raw` is its cached result
 
     @property
     def blank(self) -> bool:

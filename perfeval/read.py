@@ -7,10 +7,12 @@ cached values are never relied on: every total is recomputed from the typed inpu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import schema as S
+from .formulas import formula_cells
 from .model import Cell, Note, Row, WorkbookData, a1
 from .values import (
     Parsed,
@@ -34,6 +36,7 @@ class Grid:
 
     def __init__(self, name: str, rows: list[list[Any]], merged: Iterable[Any] = ()):
         self.name = name
+        self.source_name = name  # the sheet's name in the file, before label normalization
         self.rows = rows
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         for (r0, c0), (r1, c1) in merged:
@@ -250,13 +253,19 @@ class Reader:
         if "item" not in cols:
             return
         kinds = {c.id: c for c in S.FUNDS_TABLE.columns}
+        formulas = formula_cells(self.data.path, grid.source_name)
         for _, row in self._rows(grid, S.FUNDS_TABLE, cols, hr + 1, grid.height):
             label = normalize_label(row["item"].raw)
             if label not in S.FUNDS_ROWS or label in self.data.funds:
                 continue
-            self.data.funds[label] = {
-                k: self.typed(cell, kinds[k].kind, f"{label}·{kinds[k].label}") for k, cell in row.items()
-            }
+            cells = {}
+            for k, cell in row.items():
+                if formulas and (cell.row, cell.col) in formulas:
+                    # a formula's cached value is not an input: keep it, marked, unparsed
+                    cells[k] = replace(cell, formula=True, number=parse_money(cell.raw).number)
+                else:
+                    cells[k] = self.typed(cell, kinds[k].kind, f"{label}·{kinds[k].label}")
+            self.data.funds[label] = cells
         for label in S.FUNDS_ROWS:
             if label not in self.data.funds and label != S.TOTAL_ROW:
                 self.note("S03", Cell(grid.name, 0, cols["item"] + 1), f"“资金情况”缺少“{label}”行")

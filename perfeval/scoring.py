@@ -86,25 +86,35 @@ def _num(cell: Cell | None) -> float | None:
 def column_total(data: WorkbookData, column: str) -> tuple[float | None, bool]:
     """Σ of the source rows of a money column; (None, False) when nothing is filled.
 
-    Where no source row is filled but 合计 is typed, the typed 合计 is the total (an evaluator
-    who only knows the total writes it there); the flag says the total came from 合计.
+    Where no source row is filled but 合计 holds a non-zero number, that is the total (an
+    evaluator who only knows the total writes it there); the flag says the total came from 合计.
+    A 0 there is what the template's SUM formula shows over blank rows once an office suite
+    has saved the file: it is not an input, and counts as blank.
     """
     values = [_num(data.funds.get(r, {}).get(column)) for r in S.SOURCE_ROWS]
     filled = [v for v in values if v is not None]
     if filled:
         return round(sum(filled), 6), False
-    typed = _num(data.funds.get(S.TOTAL_ROW, {}).get(column))
+    typed = typed_total(data, column)
     if typed is not None:
         return typed, True
     return None, False
+
+
+def typed_total(data: WorkbookData, column: str) -> float | None:
+    """The 合计 as typed: None for a formula, and for 0 (a SUM over blanks, where the format
+    cannot say it was a formula: .xls, .xlsb)."""
+    cell = data.funds.get(S.TOTAL_ROW, {}).get(column)
+    if cell is None or cell.formula or not cell.number:
+        return None
+    return cell.number
 
 
 def adjusted_total(data: WorkbookData) -> float | None:
     """调整后预算 of the whole department: None when no row was adjusted."""
     any_adjusted = any(_num(data.funds.get(r, {}).get("adjusted")) is not None for r in S.SOURCE_ROWS)
     if not any_adjusted:
-        typed = _num(data.funds.get(S.TOTAL_ROW, {}).get("adjusted"))
-        return typed
+        return typed_total(data, "adjusted")
     total = 0.0
     for r in S.SOURCE_ROWS:
         row = data.funds.get(r, {})

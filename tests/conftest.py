@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import copy
-import os
 import importlib.util
+import os
 import shutil
 import sys
 from collections.abc import Callable

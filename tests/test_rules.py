@@ -287,7 +287,7 @@ def test_b02_silent_one_year(tmp_path, make_workbook):
 
 
 def test_b03_fires_for_lock_and_other_files(tmp_path, make_workbook):
-    deps, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲")], {"~$00.xlsx": b"lock", "说明.txt": "hi".encode()})
+    deps, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲")], {"~$00.xlsx": b"lock", "说明.txt": b"hi"})
     hits = [f for f in findings if f.code == "B03"]
     assert sorted(f.file for f in hits) == ["~$00.xlsx", "说明.txt"]
     assert all(f.severity is Severity.INFO for f in hits)

@@ -52,8 +52,8 @@ def typed_total(dep: Department, s: Settings) -> Iterator[Hit]:
     total_row = dep.data.funds.get(S.TOTAL_ROW, {})
     for column in S.MONEY_COLUMNS:
         cell = total_row.get(column)
-        if cell is None or cell.number is None:
-            continue
+        if cell is None or cell.number is None or cell.formula:
+            continue  # a formula's cached value is not what the evaluator typed
         computed, from_total = column_total(dep.data, column)
         if from_total or computed is None:
             continue
@@ -248,7 +248,7 @@ def negative_amount(dep: Department, s: Settings) -> Iterator[Hit]:
         row = dep.data.funds.get(label, {})
         for column in S.MONEY_COLUMNS:
             cell = row.get(column)
-            if cell is not None and cell.number is not None and cell.number < 0:
+            if cell is not None and not cell.formula and cell.number is not None and cell.number < 0:
                 yield hit(cell, f"“{label}·{COLUMN_LABELS[column]}”为负数 {m(cell.number)}，金额不能为负，调减请在“调整后预算”中体现", m(cell.number))
 
 

@@ -1,0 +1,98 @@
+"""Which cells of a sheet hold formulas, so that their cached values are never taken as input.
+
+python-calamine returns a formula's cached value and does not say it was a formula. For the
+few cells where that matters (the 合计 row), we look in the file itself: `<f>` in an xlsx sheet,
+`table:formula` in an ods table. For .xls and .xlsb we cannot tell; callers fall back to
+treating a cached 0 as blank.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+
+from defusedxml import ElementTree as ET
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def formula_cells(path: Path, sheet: str) -> set[tuple[int, int]] | None:
+    """1-based (row, col) of the formula cells of `sheet`; None where the format cannot tell."""
+    suffix = path.suffix.lower()
+    try:
+        with zipfile.ZipFile(path) as z:
+            if suffix in (".xlsx", ".xlsm"):
+                return _xlsx(z, sheet)
+            if suffix == ".ods":
+                return _ods(z, sheet)
+    except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError, ValueError):
+        return None
+    except Exception:  # noqa: BLE001 - defusedxml refuses entity tricks: nothing we can trust
+        return None
+    return None
+
+
+def _xlsx(z: zipfile.ZipFile, sheet: str) -> set[tuple[int, int]] | None:
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = None
+    for s in wb.iter(f"{MAIN}sheet"):
+        if s.get("name") == sheet:
+            rid = s.get(f"{REL}id")
+    if rid is None:
+        return None
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels.iter(f"{PKG_REL}Relationship") if r.get("Id") == rid), None)
+    if not target:
+        return None
+    name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    found: set[tuple[int, int]] = set()
+    with z.open(name) as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            if el.tag == f"{MAIN}c":
+                if el.find(f"{MAIN}f") is not None:
+                    m = _REF.match(el.get("r", ""))
+                    if m:
+                        found.add((int(m.group(2)), _col(m.group(1))))
+                el.clear()
+            elif el.tag == f"{MAIN}row":
+                el.clear()
+    return found
+
+
+def _ods(z: zipfile.ZipFile, sheet: str) -> set[tuple[int, int]] | None:
+    found: set[tuple[int, int]] = set()
+    with z.open("content.xml") as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            if el.tag != f"{TABLE}table":
+                continue
+            if el.get(f"{TABLE}name") != sheet:
+                el.clear()
+                continue
+            row = 0
+            for tr in el.iter(f"{TABLE}table-row"):
+                repeat_rows = int(tr.get(f"{TABLE}number-rows-repeated", "1"))
+                col = 0
+                for tc in tr:
+                    if not tc.tag.endswith("table-cell"):
+                        continue
+                    repeat = int(tc.get(f"{TABLE}number-columns-repeated", "1"))
+                    if tc.get(f"{TABLE}formula") is not None:
+                        for k in range(min(repeat, 1000)):
+                            found.add((row + 1, col + 1 + k))
+                    col += repeat
+                row += repeat_rows
+            return found
+    return None

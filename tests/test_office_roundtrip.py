@@ -1,0 +1,58 @@
+"""The seed sample saved by LibreOffice as .xlsx, .xls and .ods gives the same results."""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+
+import pytest
+
+from perfeval.config import Settings
+from perfeval.pipeline import analyze, department_json
+
+from .conftest import INBOX, SEED_FILE, needs_office, soffice
+
+FORMATS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+
+
+def _results(path):
+    deps, findings = analyze([(path, "部门")], Settings())
+    figures = department_json(deps[0])
+    figures.pop("file")
+    return figures, Counter((f.code, f.location, f.severity) for f in findings)
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("office")
+    profile = out / "profile"
+    paths = {}
+    for ext, target in FORMATS.items():
+        folder = out / ext
+        proc = subprocess.run(
+            [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", target, "--outdir", str(folder), str(SEED_FILE)],
+            capture_output=True, timeout=240,
+        )
+        path = folder / f"{SEED_FILE.stem}.{ext}"
+        assert proc.returncode == 0 and path.exists(), proc.stderr.decode(errors="replace")
+        paths[ext] = path
+    return paths
+
+
+@needs_office
+@pytest.mark.parametrize("ext", list(FORMATS))
+def test_office_saved_copies_read_the_same(converted, ext):
+    original = _results(SEED_FILE)
+    assert _results(converted[ext]) == original
+
+
+@needs_office
+def test_every_sample_survives_an_office_round_trip(tmp_path):
+    profile = tmp_path / "profile"
+    proc = subprocess.run(
+        [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "ods", "--outdir", str(tmp_path), *map(str, sorted(INBOX.glob("*.xlsx")))],
+        capture_output=True, timeout=300,
+    )
+    assert proc.returncode == 0
+    for path in sorted(INBOX.glob("*.xlsx")):
+        assert _results(tmp_path / f"{path.stem}.ods") == _results(path), path.name

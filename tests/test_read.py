@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from perfeval.config import Settings
+from perfeval.formulas import formula_cells
+from perfeval.pipeline import analyze
+from perfeval.read import read_workbook
+from perfeval.template import write_template
+from perfeval.values import normalize_label, parse_money, parse_number, parse_rate
+
+from .conftest import SEED_FILE
+
+
+@pytest.mark.parametrize(
+    "raw, number, status",
+    [
+        (12609.43, 12609.43, "number"),
+        ("12,609.43", 12609.43, "text_number"),
+        ("１２６０９．４３", 12609.43, "text_number"),
+        ("１２６０９．４３万元", 12609.43, "text_number"),
+        (" 12609.43 ", 12609.43, "text_number"),
+        ("", None, "blank"),
+        ("\u3000", None, "blank"),
+        ("约一万", None, "not_number"),
+        ("12609.43元", None, "not_number"),  # 元 is not 万元: never silently divided
+        (True, None, "not_number"),
+    ],
+)
+def test_parse_money(raw, number, status):
+    p = parse_money(raw)
+    assert (p.number, p.status) == (number, status)
+
+
+@pytest.mark.parametrize(
+    "raw, rate, decimals",
+    [("157.7%", 1.577, 1), (1.577, 1.577, 1), ("157.7", 1.577, 1), ("94%", 0.94, 0), (0.94, 0.94, 0), (94, 0.94, 0), ("９４％", 0.94, 0)],
+)
+def test_parse_rate(raw, rate, decimals):
+    p = parse_rate(raw)
+    assert p.number == pytest.approx(rate) and p.decimals == decimals
+
+
+def test_parse_number_with_comparator_and_unit():
+    assert parse_number("≥10").number == 10 and parse_number("10家").number == 10
+    assert parse_number("≥10家").suffix == "≥家"
+
+
+@pytest.mark.parametrize("label", ["预算安排资金", "*预算安排资金", "＊预算安排资金（万元）", " 预算安排资金(万元) ", "预算\u200b安排资金：", "预算安排资金\u00a0"])
+def test_label_normalization(label):
+    assert normalize_label(label) == "预算安排资金"
+
+
+def test_seed_cells_keep_their_positions():
+    data = read_workbook(SEED_FILE)
+    assert data.funds["市级资金"]["budget"].ref == "B5"
+    assert data.funds["市级资金"]["budget"].number == 12609.43
+    assert data.funds_fields["reported_execution_rate"].ref == "B12"
+    assert data.info["name"].ref == "B3"
+    assert data.scores[0]["score"].ref == "F3"
+    assert [g["goal"].ref for g in data.goals] == ["B3", "B4", "B5", "B6"]
+
+
+def test_template_total_cells_are_known_formulas(tmp_path):
+    path = write_template(tmp_path / "t.xlsx")
+    assert {(8, c) for c in range(2, 7)} <= formula_cells(path, "资金情况")
+    data = read_workbook(path)
+    assert data.funds["合计"]["budget"].formula and not data.funds["中央资金"]["budget"].formula
+
+
+def _funds_only(path: Path, total_cached: float) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    for name in ("基本信息", "资金情况", "绩效目标", "指标评分", "评价结论"):
+        ws = wb.add_worksheet(name)
+        if name == "基本信息":
+            ws.write_column(0, 0, ["部门名称", "评价年度", "评价类型", "模板版本"])
+            ws.write_column(0, 1, ["甲局", 2023, "部门评价", "perfeval-v1"])
+        if name == "资金情况":
+            ws.write_row(0, 0, ["项目", "预算安排资金", "调整后预算", "实际到位资金", "实际支出资金", "结余资金", "说明"])
+            ws.write_row(1, 0, ["市级资金", 100, None, 100, 90, 10])
+            ws.write_formula(2, 0, '="合"&"计"', None, "合计")
+            ws.write_formula(2, 1, "=SUM(B2:B2)", None, total_cached)
+    wb.close()
+    return path
+
+
+def test_a_stale_cached_total_is_not_taken_as_typed(tmp_path):
+    deps, findings = analyze([(p := _funds_only(tmp_path / "f.xlsx", 12345), p.name)], Settings())
+    assert deps[0].budget == 100
+    assert "F01" not in {f.code for f in findings}
+
+
+def test_hidden_sheets_are_read(tmp_path, make_workbook):
+    from .conftest import clean_spec
+
+    def hide(wb):
+        wb["指标评分"].sheet_state = "hidden"
+        wb["绩效目标"].sheet_state = "veryHidden"
+
+    deps, findings = analyze([(p := make_workbook(clean_spec(), post=hide), p.name)], Settings())
+    assert deps[0].total_score == 91 and not findings

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perfeval import summary as summary_module
+from perfeval.config import Settings
+from perfeval.pipeline import CSV_COLUMNS, FINDINGS_NAME, SUMMARY_NAME, process
+from perfeval.summary import EXCEL_MAX_CELL, OVERVIEW_COLUMNS, sheet_names
+
+from .conftest import INBOX, clean_spec, needs_office, soffice
+
+RUN_DATE = date(2024, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = process(INBOX, out, Settings(), RUN_DATE)
+    return result, out
+
+
+def test_summary_sheets(outputs):
+    result, out = outputs
+    wb = openpyxl.load_workbook(out / SUMMARY_NAME)
+    names = wb.sheetnames
+    assert names[:4] == ["总览", "指标得分", "异常清单", "统计"]
+    assert len(names) == 4 + 7
+    assert "兰州新区科技发展局" in names
+    ov = wb["总览"]
+    assert [c.value for c in ov[4]][: len(OVERVIEW_COLUMNS) - 1] == [c for c, _ in OVERVIEW_COLUMNS][:-1]
+    rows = {r[0]: r for r in ov.iter_rows(min_row=5, values_only=True) if r[0]}
+    seed = rows["兰州新区科技发展局"]
+    assert seed[4] == pytest.approx(12609.43) and seed[6] == pytest.approx(19885.29)
+    assert seed[9] == pytest.approx(1.577, abs=1e-4) and seed[10] == pytest.approx(1.0)
+    assert seed[11] == 91 and seed[12] == "优" and seed[13] == 1
+    assert seed[16] == "01_兰州新区科技发展局.xlsx"
+    assert ov.freeze_panes == "B5" and ov.auto_filter.ref
+    assert len(ov.conditional_formatting) >= 3
+    findings = wb["异常清单"]
+    listed = list(findings.iter_rows(min_row=5, values_only=True))
+    assert len(listed) == len(result.findings)
+    first_link = findings.cell(row=5, column=10).hyperlink
+    assert first_link is not None and first_link.location and "!" in first_link.location
+    scores = wb["指标得分"]
+    assert scores["C4"].value == "部门整体支出率"
+    dept = wb["兰州新区科技发展局"]
+    texts = [c.value for row in dept.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "三、绩效分析" in texts and "合计" in texts
+
+
+def test_summary_has_three_native_charts(outputs):
+    _, out = outputs
+    with zipfile.ZipFile(out / SUMMARY_NAME) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
+
+
+def test_findings_csv(outputs):
+    result, out = outputs
+    data = (out / FINDINGS_NAME).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) - 1 == len(result.findings)
+    f04 = next(r for r in rows if r[4] == "F04")
+    assert f04[:4] == ["兰州新区科技发展局", "01_兰州新区科技发展局.xlsx", "资金情况", "C5"]
+
+
+def test_same_inputs_same_bytes(tmp_path):
+    a = process(INBOX, tmp_path / "a", Settings(), RUN_DATE)
+    b = process(INBOX, tmp_path / "b", Settings(), RUN_DATE)
+    for pa, pb in zip(a.outputs, b.outputs, strict=True):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_inputs_are_never_modified(tmp_path):
+    import hashlib
+
+    def digest():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in INBOX.iterdir()}
+
+    before = digest()
+    process(INBOX, tmp_path / "out", Settings(), RUN_DATE)
+    assert digest() == before
+
+
+INJECTIONS = ['=HYPERLINK("http://x","点我")', "{=1+1}", "@SUM(A1)", "+1+1", "-2+3", "http://example.com/" + "a" * 3000]
+
+
+def test_input_text_stays_text(tmp_path, make_workbook):
+    inbox = tmp_path / "inbox"
+    for i, text in enumerate(INJECTIONS):
+        spec = clean_spec()
+        spec["基本信息"]["部门名称"] = text
+        spec["基本信息"]["部门编码"] = f"X{i}"
+        spec["评价结论"]["items"][0]["关联指标"] = text  # also lands in a finding (C04)
+        make_workbook(spec, name=f"{i}.xlsx", folder=inbox)
+    result = process(inbox, tmp_path / "out", Settings(), RUN_DATE)
+    with zipfile.ZipFile(tmp_path / "out" / SUMMARY_NAME) as z:
+        for name in z.namelist():
+            body = z.read(name).decode("utf-8", "replace")
+            if name.startswith("xl/worksheets/sheet"):
+                assert "<f>" not in body, name
+            if name.endswith(".rels"):
+                assert "http://x" not in body and "example.com" not in body, name
+    wb = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)
+    names = {wb["总览"].cell(row=r, column=1).value for r in range(5, 5 + len(INJECTIONS))}
+    assert names == set(INJECTIONS)
+    for r in range(5, 5 + len(INJECTIONS)):
+        assert wb["总览"].cell(row=r, column=1).data_type == "s"
+    rows = list(csv.reader(io.StringIO((tmp_path / "out" / FINDINGS_NAME).read_text(encoding="utf-8-sig"))))
+    for row in rows[1:]:
+        for value in row:
+            assert not value.startswith(("=", "+", "-", "@")), value
+    assert {r[0] for r in rows[1:]} >= {"'=HYPERLINK(\"http://x\",\"点我\")", "'-2+3", "'@SUM(A1)"}
+    assert len(result.departments) == len(INJECTIONS)
+
+
+def test_long_text_is_clipped_with_a_note(tmp_path, make_workbook):
+    from perfeval.pipeline import RunResult, analyze
+
+    path = make_workbook(clean_spec())
+    deps, findings = analyze([(path, path.name)], Settings())
+    deps[0].name = "长" * 40000  # longer than any cell of Excel can hold
+    summary_module.write_summary(RunResult(None, RUN_DATE, deps, [], findings), tmp_path / "s.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["总览"]
+    value = ws.cell(row=5, column=1).value
+    assert len(value) == EXCEL_MAX_CELL and value.endswith("已截断）") and value.startswith("长长")
+
+
+def test_sheet_names_are_valid_and_unique():
+    names = sheet_names(["人力资源部/行政", "财务部[2024]", "总览", "A" * 40, "a" * 40, "Ｘ部", "X部", "'引号'", "", "History"])
+    assert len(set(n.casefold() for n in names)) == len(names)
+    for n in names:
+        assert 0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") and not n.startswith("'")
+    assert names[0] == "人力资源部_行政" and names[2] == "总览(2)"
+
+
+def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    process(INBOX, out, Settings(), RUN_DATE)
+    before = (out / SUMMARY_NAME).read_bytes()
+
+    def crash(result, path):
+        Path(path).write_bytes(b"half a workbook")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(summary_module, "_write", crash)
+    with pytest.raises(RuntimeError):
+        process(INBOX, out, Settings(), date(2025, 1, 1))
+    assert (out / SUMMARY_NAME).read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, FINDINGS_NAME])
+
+
+@needs_office
+def test_summary_opens_in_libreoffice(outputs, tmp_path):
+    _, out = outputs
+    proc = subprocess.run(
+        [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / SUMMARY_NAME)],
+        capture_output=True, timeout=180,
+    )
+    pdf = tmp_path / "绩效评价汇总.pdf"
+    assert proc.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10000, proc.stderr
