@@ -107,6 +107,10 @@ def department_json(d: Department) -> dict[str, Any]:
             {"name": x.name, "weight": _r(x.weight), "score": _r(x.score), "rate": _r(x.rate), "indicators": x.count}
             for x in d.level1
         ],
+        "level2": [
+            {"name": x.name, "weight": _r(x.weight), "score": _r(x.score), "rate": _r(x.rate), "indicators": x.count}
+            for x in d.level2
+        ],
         "errors": d.errors,
         "warnings": d.warnings,
     }

@@ -6,7 +6,9 @@ formula, never a link. The only links are the ones we make to our own sheets.
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +64,21 @@ def sheet_names(names: list[str], taken: tuple[str, ...] = FIXED_SHEETS) -> list
         used.add(candidate.casefold())
         out.append(candidate)
     return out
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit_row(ws: Any, row: int, text: str, width: float, line_height: float = 14.0) -> None:
+    """Set the height of a row holding wrapped `text` in a column `width` characters wide.
+
+    Excel grows such rows by itself; LibreOffice and WPS keep the default height unless told.
+    """
+    lines = sum(max(1, math.ceil(display_width(part) / max(width - 2, 1))) for part in text.split("\n"))
+    if lines > 1:
+        ws.set_row(row, min(line_height * lines, 409))
 
 
 def internal_link(sheet: str, cell: str = "A1") -> str:
@@ -250,6 +267,7 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         w.text(r, 4, f.code)
         w.text(r, 5, f.severity.value)
         w.text(r, 6, f.message, st.wrap)
+        fit_row(ws, r, f.message, FINDING_COLUMNS[6][1])
         w.text(r, 7, f.filled)
         w.text(r, 8, f.computed)
         sheet = sheet_of.get(f.file)
@@ -396,14 +414,17 @@ def _department(w: Writer, d: Department) -> None:
     r += 5
     ws.write_string(r, 0, f"四、发现的问题（{len(d.findings)} 条）", st.section)
     r += 1
-    for k, label in enumerate(("级别", "代码", "位置", "说明", "填报值", "计算值")):
-        w.text(r, k, label, st.header)
-    ws.set_column(3, 3, 70)
+    # 说明 spans D:G, so the funds columns above keep their widths
+    for col, label in ((0, "级别"), (1, "代码"), (2, "位置"), (7, "填报值"), (8, "计算值")):
+        w.text(r, col, label, st.header)
+    ws.merge_range(r, 3, r, 6, "说明", st.header)
     for f in d.findings:
         r += 1
         w.text(r, 0, f.severity.value)
         w.text(r, 1, f.code)
         w.text(r, 2, f.location)
+        ws.merge_range(r, 3, r, 6, "", st.wrap)
         w.text(r, 3, f.message, st.wrap)
-        w.text(r, 4, f.filled)
-        w.text(r, 5, f.computed)
+        w.text(r, 7, f.filled)
+        w.text(r, 8, f.computed)
+        fit_row(ws, r, f.message, 4 * 14)
