@@ -20,7 +20,11 @@ class Exit(IntEnum):
     CANNOT_RUN = 3
 
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = {"help_option_names": [], "max_content_width": 100}
+
+
+def help_option(func):
+    return click.help_option("-h", "--help", help="显示本帮助并退出")(func)
 
 
 def settings_options(func):
@@ -51,6 +55,7 @@ def _exit_code(result, strict: bool) -> int:
 
 
 @click.group(context_settings=CONTEXT)
+@help_option
 @click.version_option(__version__, "-V", "--version", prog_name="perfeval", message="%(prog)s %(version)s", help="显示版本号并退出")
 def main() -> None:
     """perfeval：部门整体支出绩效评价工作簿批量处理工具。
@@ -64,6 +69,7 @@ def main() -> None:
 
 
 @main.command(context_settings=CONTEXT)
+@help_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("部门整体支出绩效评价模板.xlsx"), show_default=True, help="模板保存位置")
 def template(output: Path) -> None:
     """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）。"""
@@ -78,7 +84,8 @@ def template(output: Path) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@help_option
+@click.argument("inbox", type=click.Path(path_type=Path))
 @click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹（默认：收件箱旁边的 perfeval-output）")
 @click.option("--json", "as_json", is_flag=True, help="在标准输出打印完整结果（JSON），供程序使用")
 @click.option("--date", "run_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="报告日期（默认今天），用于生成可复现的输出")
@@ -93,6 +100,8 @@ def process(inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bo
     from .pipeline import process as run
     from .pipeline import result_json
 
+    if not inbox.is_dir():
+        raise click.UsageError(f"收件箱文件夹不存在或不是文件夹：{inbox}")
     settings = _settings(config, disable)
     outdir = outdir or inbox.resolve().parent / "perfeval-output"
     bar = _Progress(quiet)
@@ -154,13 +163,19 @@ def _summary(result, outdir: Path) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@help_option
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印结果")
 @settings_options
 def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool, traceback: bool) -> None:
     """提交前自查：按同样的规则检查工作簿，列出需要修改的单元格；不写任何文件。"""
     from .pipeline import check_files, result_json
 
+    if not files:
+        raise click.UsageError("请指定要检查的工作簿，如：perfeval check 某部门.xlsx")
+    for f in files:
+        if not f.is_file():
+            raise click.UsageError(f"文件不存在：{f}")
     settings = _settings(config, disable)
     result = check_files(list(files), settings)
     if as_json:

@@ -17,7 +17,7 @@ from .checks import Batch, SkippedFile, run_checks
 from .config import Settings
 from .findings import Finding, Severity
 from .read import WORKBOOK_SUFFIXES, read_workbook
-from .scoring import Department, compute, rank_departments
+from .scoring import Department, LevelScore, compute, rank_departments
 
 SUMMARY_NAME = "绩效评价汇总.xlsx"
 FINDINGS_NAME = "findings.csv"
@@ -78,6 +78,10 @@ def _r(x: float | None, digits: int = 6) -> float | None:
     return None if x is None else round(x, digits)
 
 
+def _level(x: LevelScore) -> dict[str, Any]:
+    return {"name": x.name, "weight": _r(x.weight), "score": _r(x.score), "rate": _r(x.rate), "indicators": x.count}
+
+
 def department_json(d: Department) -> dict[str, Any]:
     return {
         "file": d.file,
@@ -103,14 +107,8 @@ def department_json(d: Department) -> dict[str, Any]:
         "score_rate": _r(d.score_rate),
         "grade": d.grade,
         "rank": d.rank,
-        "level1": [
-            {"name": x.name, "weight": _r(x.weight), "score": _r(x.score), "rate": _r(x.rate), "indicators": x.count}
-            for x in d.level1
-        ],
-        "level2": [
-            {"name": x.name, "weight": _r(x.weight), "score": _r(x.score), "rate": _r(x.rate), "indicators": x.count}
-            for x in d.level2
-        ],
+        "level1": [_level(x) for x in d.level1],
+        "level2": [{"level1": x.parent, **_level(x)} for x in d.level2],
         "errors": d.errors,
         "warnings": d.warnings,
     }

@@ -15,6 +15,7 @@ from .values import clean_text
 @dataclass
 class LevelScore:
     name: str
+    parent: str = ""  # the 一级 of a 二级
     weight: float = 0.0
     score: float = 0.0
     count: int = 0
@@ -189,15 +190,15 @@ def _compute_scores(dep: Department, data: WorkbookData, settings: Settings) -> 
         w = _num(row.get("weight")) or 0.0
         s = _num(row.get("score")) or 0.0
         a = level1.setdefault(l1, LevelScore(l1))
-        b = level2.setdefault((l1, l2), LevelScore(l2))
+        b = level2.setdefault((l1, l2), LevelScore(l2, l1))
         for agg in (a, b):
             agg.weight += w
             agg.score += s
             agg.count += 1
         total_w += w
         total_s += s
-    dep.level1 = [LevelScore(v.name, round(v.weight, 6), round(v.score, 6), v.count) for v in level1.values()]
-    dep.level2 = [LevelScore(v.name, round(v.weight, 6), round(v.score, 6), v.count) for v in level2.values()]
+    dep.level1 = [LevelScore(v.name, v.parent, round(v.weight, 6), round(v.score, 6), v.count) for v in level1.values()]
+    dep.level2 = [LevelScore(v.name, v.parent, round(v.weight, 6), round(v.score, 6), v.count) for v in level2.values()]
     dep.level3_count = len(data.scores)
     dep.total_weight = round(total_w, 6)
     dep.total_score = round(total_s, 6)

@@ -48,6 +48,7 @@ def test_every_command_and_option_has_chinese_help():
                 assert p.help and _has_chinese(p.help), (path, p.name)
         r = run(*path, "--help")
         assert r.exit_code == 0 and _has_chinese(r.output)
+        assert "Show this message" not in r.output
 
 
 def test_process_writes_outputs_and_exits_1_on_errors(tmp_path):
@@ -78,7 +79,11 @@ def test_process_json(tmp_path):
 
 
 def test_usage_errors_exit_2(tmp_path):
-    assert run("process", str(tmp_path / "missing")).exit_code == 2
+    r = run("process", str(tmp_path / "missing"))
+    assert r.exit_code == 2 and "收件箱文件夹不存在" in r.output
+    r = run("check", str(tmp_path / "missing.xlsx"))
+    assert r.exit_code == 2 and "文件不存在" in r.output
+    assert run("check").exit_code == 2
     assert run("frobnicate").exit_code == 2
     bad = tmp_path / "bad.toml"
     bad.write_text("colour = 'blue'\n", encoding="utf-8")
