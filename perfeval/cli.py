@@ -90,11 +90,17 @@ def template(output: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="在标准输出打印完整结果（JSON），供程序使用")
 @click.option("--date", "run_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="报告日期（默认今天），用于生成可复现的输出")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
+@click.option("--no-reports", is_flag=True, help="不生成各部门的 Word 评价报告")
+@click.option("--report-template", type=click.Path(dir_okay=False, path_type=Path), help="Word 报告模板（默认 workbook_templates/report-template.docx）")
 @settings_options
-def process(inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, config, disable, strict: bool, traceback: bool) -> None:
+def process(
+    inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, no_reports: bool, report_template: Path | None,
+    config, disable, strict: bool, traceback: bool,
+) -> None:
     """处理收件箱文件夹中的全部工作簿，生成汇总表和问题清单。
 
-    输出：OUTDIR/绩效评价汇总.xlsx、OUTDIR/findings.csv。
+    输出：OUTDIR/绩效评价汇总.xlsx、findings.csv、perfeval-results.json，
+    以及每个部门的结果工作簿 departments/<部门名称>.xlsx 和 Word 报告 reports/<部门名称>.docx。
     退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行。
     """
     from .pipeline import process as run
@@ -106,7 +112,12 @@ def process(inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bo
     outdir = outdir or inbox.resolve().parent / "perfeval-output"
     bar = _Progress(quiet)
     try:
-        result = run(inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start)
+        if report_template is not None and not report_template.is_file():
+            raise click.UsageError(f"找不到报告模板：{report_template}")
+        result = run(
+            inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start,
+            reports=not no_reports, report_template=report_template,
+        )
     except OSError as exc:
         bar.close()
         if traceback:
@@ -127,14 +138,15 @@ class _Progress:
         self.quiet = quiet
         self.bar = None
 
-    def start(self, total: int) -> None:
+    def start(self, label: str, total: int) -> None:
+        self.close()
         if self.quiet or total == 0:
             return
         if sys.stderr.isatty():
-            self.bar = click.progressbar(length=total, label="读取并核对", file=sys.stderr, show_pos=True, item_show_func=lambda x: x)
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, item_show_func=lambda x: x)
             self.bar.__enter__()
         else:
-            click.echo(f"共 {total} 个工作簿，处理中……", err=True)
+            click.echo(f"{label}：{total} 个……", err=True)
 
     def step(self, name: str) -> None:
         if self.bar is not None:
@@ -159,6 +171,12 @@ def _summary(result, outdir: Path) -> None:
     lines.append(f"输出：{outdir}")
     for p in result.outputs:
         lines.append(f"  {p.name}")
+    books = sum(1 for d in result.departments if "workbook" in d.outputs)
+    reports = sum(1 for d in result.departments if "report" in d.outputs)
+    if books:
+        lines.append(f"  departments/（{books} 个部门结果工作簿）")
+    if reports:
+        lines.append(f"  reports/（{reports} 份 Word 报告）")
     click.echo("\n".join(lines), err=True)
 
 

@@ -21,6 +21,9 @@ from .scoring import Department, LevelScore, compute, rank_departments
 
 SUMMARY_NAME = "绩效评价汇总.xlsx"
 FINDINGS_NAME = "findings.csv"
+RESULTS_NAME = "perfeval-results.json"  # what `perfeval mail` reads
+DEPARTMENTS_DIR = "departments"
+REPORTS_DIR = "reports"
 CSV_COLUMNS = ("部门名称", "文件", "工作表", "单元格", "代码", "级别", "说明", "填报值", "计算值")
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
@@ -70,7 +73,7 @@ class RunResult:
                 "infos": self.count(Severity.INFO),
                 "grades": self.grades,
             },
-            "outputs": [str(p) for p in self.outputs],
+            "outputs": [p.name for p in self.outputs],
         }
 
 
@@ -89,6 +92,8 @@ def department_json(d: Department) -> dict[str, Any]:
         "code": d.code,
         "year": d.year,
         "eval_type": d.eval_type,
+        "email": _info_text(d, "email"),
+        "contact": _info_text(d, "contact"),
         "readable": d.readable,
         "read_error": d.data.read_error,
         "budget": _r(d.budget),
@@ -111,7 +116,14 @@ def department_json(d: Department) -> dict[str, Any]:
         "level2": [{"level1": x.parent, **_level(x)} for x in d.level2],
         "errors": d.errors,
         "warnings": d.warnings,
+        "findings": [f.as_dict() for f in d.findings],
+        "outputs": dict(d.outputs),
     }
+
+
+def _info_text(d: Department, key: str) -> str:
+    cell = d.data.info.get(key)
+    return "" if cell is None else cell.text
 
 
 def discover(inbox: Path, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path, str]], list[SkippedFile]]:
@@ -165,19 +177,40 @@ def process(
     settings: Settings,
     run_date: date | None = None,
     progress: Progress | None = None,
-    on_start: Callable[[int], None] | None = None,
+    on_stage: Callable[[str, int], None] | None = None,
+    reports: bool = True,
+    report_template: Path | None = None,
 ) -> RunResult:
-    """Process every workbook in `inbox` and write the summary outputs into `outdir`."""
+    """Process every workbook in `inbox` and write all outputs into `outdir`.
+
+    `on_stage(label, total)` announces each stage; `progress(name)` ticks within it.
+    """
+    from .department_book import write_department_book
+    from .names import unique_stems
     from .summary import write_summary
 
     files, skipped = discover(inbox, exclude=[outdir])
-    if on_start:
-        on_start(len(files))
+    if on_stage:
+        on_stage("读取并核对", len(files))
     departments, findings = analyze(files, settings, skipped, progress)
     result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
     outdir.mkdir(parents=True, exist_ok=True)
     result.outputs.append(write_summary(result, outdir / SUMMARY_NAME))
     result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
+    stems = unique_stems([d.name for d in departments])
+    if on_stage and departments:
+        on_stage("生成部门结果", len(departments))
+    for dep, stem in zip(departments, stems, strict=True):
+        book = write_department_book(dep, outdir / DEPARTMENTS_DIR / f"{stem}.xlsx", result.run_date)
+        dep.outputs["workbook"] = book.relative_to(outdir).as_posix()
+        if reports:
+            from .report import write_report
+
+            doc = write_report(dep, outdir / REPORTS_DIR / f"{stem}.docx", result.run_date, report_template)
+            dep.outputs["report"] = doc.relative_to(outdir).as_posix()
+        if progress:
+            progress(dep.name)
+    result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result).encode("utf-8")))
     return result
 
 

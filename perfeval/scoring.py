@@ -53,6 +53,7 @@ class Department:
     grade: str = ""
     rank: int | None = None
     findings: list[Finding] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
 
     @property
     def file(self) -> str:

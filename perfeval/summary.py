@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,12 +139,7 @@ def write_summary(result: RunResult, target: Path) -> Path:
 
 
 def _write(result: RunResult, path: Path) -> None:
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
-    created = datetime.combine(result.run_date, time(0, 0))
-    wb.set_properties({"title": "绩效评价汇总", "author": "perfeval", "created": created})
+    wb = new_workbook(path, "绩效评价汇总", result.run_date)
     st = Styles(wb)
     deps = result.departments
     names = sheet_names([d.name for d in deps])
@@ -158,13 +153,27 @@ def _write(result: RunResult, path: Path) -> None:
     _findings(Writer(findings, st), result, sheet_of)
     _stats(wb, Writer(stats, st), result)
     for dep in deps:
-        _department(Writer(wb.add_worksheet(sheet_of[dep.file]), st), dep)
+        department_sheet(Writer(wb.add_worksheet(sheet_of[dep.file]), st), dep)
+    print_setup(wb)
+    overview.activate()
+    wb.close()
+
+
+def print_setup(wb: xlsxwriter.Workbook) -> None:
     for ws in wb.worksheets():
         ws.set_paper(9)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
-    overview.activate()
-    wb.close()
+
+
+def new_workbook(path: Path, title: str, run_date: date) -> xlsxwriter.Workbook:
+    """A workbook that writes strings as strings, dated by the run (byte-stable output)."""
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    wb.set_properties({"title": title, "author": "perfeval", "created": datetime.combine(run_date, time(0, 0))})
+    return wb
 
 
 def _title(w: Writer, text: str, result: RunResult) -> None:
@@ -341,7 +350,8 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
         ws.insert_chart(19 + k * int(16 * height + 2), 5, c, {"x_scale": 1.4, "y_scale": height})
 
 
-def _department(w: Writer, d: Department) -> None:
+def department_sheet(w: Writer, d: Department) -> None:
+    """One department's results: basic information, funds with rates, 绩效分析, findings."""
     st, ws = w.st, w.ws
     ws.set_column(0, 0, 18)
     ws.set_column(1, 8, 14)

@@ -16,6 +16,7 @@ from .layout import write_custom
 def _result(path):
     deps, findings = analyze([(path, "部门.xlsx")], Settings())
     figures = department_json(deps[0])
+    figures.pop("findings")  # their cells differ with the layout: compared as codes below
     return figures, Counter((f.code, f.sheet) for f in findings), deps[0]
 
 

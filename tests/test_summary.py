@@ -79,6 +79,9 @@ def test_same_inputs_same_bytes(tmp_path):
     b = process(INBOX, tmp_path / "b", Settings(), RUN_DATE)
     for pa, pb in zip(a.outputs, b.outputs, strict=True):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
+    for sub in ("departments", "reports"):
+        for pa in sorted((tmp_path / "a" / sub).iterdir()):
+            assert pa.read_bytes() == (tmp_path / "b" / sub / pa.name).read_bytes(), pa.name
 
 
 def test_inputs_are_never_modified(tmp_path):
@@ -157,7 +160,8 @@ def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         process(INBOX, out, Settings(), date(2025, 1, 1))
     assert (out / SUMMARY_NAME).read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, FINDINGS_NAME])
+    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, FINDINGS_NAME, "perfeval-results.json", "departments", "reports"])
+    assert not [p for p in out.rglob("*.tmp")], "no temp file left behind"
 
 
 @needs_office

@@ -1,0 +1,190 @@
+"""The Word report of one department, in the structure of the seed report.
+
+Every figure comes from what perfeval computed, never from what the workbook claims where the
+two differ. The layout is `workbook_templates/report-template.docx` (restyle it in Word, or
+pass another with `--report-template`), filled by docxtpl with autoescape on.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import schema as S
+from .atomic import atomic_path
+from .scoring import Department
+from .values import clean_text, format_money, format_number, format_rate, normalize_label
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "workbook_templates" / "report-template.docx"
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# Characters XML 1.0 cannot hold: Word refuses a file that has them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def default_template() -> Path:
+    """The repository's template; where perfeval runs without the repository, a fresh build of it."""
+    if DEFAULT_TEMPLATE.exists():
+        return DEFAULT_TEMPLATE
+    import tempfile
+
+    from .report_template import build_report_template
+
+    return build_report_template(Path(tempfile.mkdtemp(prefix="perfeval-")) / "report-template.docx")
+
+
+def _t(text: Any) -> str:
+    return _XML_ILLEGAL.sub("", clean_text(text))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in _t(text).splitlines() if line.strip()]
+
+
+def _info(dep: Department, key: str) -> str:
+    cell = dep.data.info.get(key)
+    return "" if cell is None else _t(cell.raw)
+
+
+def _money(x: float | None) -> str:
+    return format_money(x) or "—"
+
+
+def _rate(x: float | None) -> str:
+    return format_rate(x) or "—"
+
+
+def report_context(dep: Department, run_date: date) -> dict[str, Any]:
+    data = dep.data
+    year_text = f"{dep.year}年度" if dep.year else ""
+    fund_rows = []
+    for label in S.SOURCE_ROWS + S.USE_ROWS:
+        row = data.funds.get(label, {})
+        values = {k: row[k].number if k in row else None for k in S.MONEY_COLUMNS}
+        if all(v is None for v in values.values()):
+            continue
+        fund_rows.append({"label": label, **{k: format_money(v) for k, v in values.items()}})
+    fund_rows.insert(
+        sum(1 for r in fund_rows if r["label"] in S.SOURCE_ROWS),
+        {"label": "合计", "budget": _money(dep.budget), "adjusted": format_money(dep.adjusted), "received": _money(dep.received), "spent": _money(dep.spent), "balance": _money(dep.balance)},
+    )
+    goals: list[str] = []
+    indicators = []
+    for row in data.goals:
+        goal = row.get("goal")
+        if goal is not None and not goal.blank and _t(goal.raw) not in goals:
+            goals.append(_t(goal.raw))
+        level3 = row.get("level3")
+        if level3 is not None and not level3.blank:
+            unit = _t(row["unit"].raw) if "unit" in row else ""
+            nature = _t(row["nature"].raw) if "nature" in row else ""
+            target = _t(row["target"].raw) if "target" in row else ""
+            actual = _t(row["actual"].raw) if "actual" in row else ""
+            indicators.append({
+                "level1": _t(row["level1"].raw) if "level1" in row else "",
+                "level2": _t(row["level2"].raw) if "level2" in row else "",
+                "level3": _t(level3.raw),
+                "target": f"{nature if nature != '定性' else ''}{target}{unit if target else ''}",
+                "actual": f"{actual}{unit if actual else ''}",
+            })
+    level1 = {normalize_label(x.name) for x in dep.level1} - {""}
+    level2 = {(x.parent, x.name) for x in dep.level2 if x.name}
+    problems = [_t(r["content"].raw) for r in data.items if normalize_label(r.get("category").raw if r.get("category") else "") == "存在问题" and "content" in r and not r["content"].blank]
+    suggestions = [_t(r["content"].raw) for r in data.items if normalize_label(r.get("category").raw if r.get("category") else "") == "相关建议" and "content" in r and not r["content"].blank]
+    execution_formula = "实际支出资金 ÷ 调整后预算" if dep.adjusted is not None else "实际支出资金 ÷ 实际到位资金（预算未调整）"
+    findings = [
+        {"severity": f.severity.value, "code": f.code, "location": f.location or "—", "message": _t(f.message)}
+        for f in dep.findings
+    ]
+    return {
+        "name": _t(dep.name),
+        "year_text": year_text,
+        "run_date": f"{run_date.year}年{run_date.month}月{run_date.day}日",
+        "project": _info(dep, "project") or f"{_t(dep.name)}{year_text}部门整体支出绩效评价",
+        "eval_type": _t(dep.eval_type),
+        "purpose": _info(dep, "purpose") or "—",
+        "budget": _money(dep.budget),
+        "received": _money(dep.received),
+        "spent": _money(dep.spent),
+        "balance": _money(dep.balance),
+        "execution_rate": _rate(dep.execution_rate),
+        "execution_formula": execution_formula,
+        "arrival_rate": _rate(dep.arrival_rate),
+        "adjustment_rate": _rate(dep.adjustment_rate) if dep.adjusted is not None else "—（未调整）",
+        "balance_rate": _rate(dep.balance_rate),
+        "basic_rate": _rate(dep.basic_rate),
+        "project_rate": _rate(dep.project_rate),
+        "fund_rows": fund_rows,
+        "goals": goals,
+        "indicators": indicators,
+        "scope": _info(dep, "scope") or "—",
+        "basis": _lines(_info(dep, "basis")) or ["—"],
+        "level1_count": len(level1),
+        "level2_count": len(level2),
+        "level3_count": dep.level3_count,
+        "total_weight": format_number(dep.total_weight) or "—",
+        "method": _info(dep, "method") or "—",
+        "data_method": _info(dep, "data_method") or "—",
+        "process": _lines(_info(dep, "process")) or ["—"],
+        "score": format_number(dep.total_score) or "—",
+        "grade": dep.grade or "—",
+        "score_rate": f"{dep.score_rate:.0%}" if dep.score_rate is not None else "—",
+        "analysis": [
+            {"name": _t(x.name), "weight": format_number(x.weight), "score": format_number(x.score), "rate": f"{x.rate:.0%}" if x.rate is not None else "—"}
+            for x in dep.level1
+        ],
+        "problems": _first_second(problems) or ["无"],
+        "suggestions": [f"{i}. {x}" for i, x in enumerate(suggestions, start=1)] or ["无"],
+        "other_matters": _t(dep.data.conclusion["other_matters"].raw) if "other_matters" in dep.data.conclusion and not dep.data.conclusion["other_matters"].blank else "无",
+        "findings": findings,
+        "findings_summary": (
+            f"perfeval 审核共发现 {len(findings)} 条问题（错误 {dep.errors} 条，警告 {dep.warnings} 条），位置指向原工作簿中需要修改的单元格。"
+            if findings else "perfeval 审核未发现问题。"
+        ),
+    }
+
+
+ORDINALS = "一二三四五六七八九十"
+
+
+def _first_second(items: list[str]) -> list[str]:
+    """The seed report's style: 一是…；二是…"""
+    if len(items) < 2:
+        return items
+    return [f"{ORDINALS[i]}是{x}" if i < len(ORDINALS) else x for i, x in enumerate(items)]
+
+
+def write_report(dep: Department, target: Path, run_date: date, template: Path | None = None) -> Path:
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(template or default_template()))
+    tpl.render(report_context(dep, run_date), autoescape=True)
+    props = tpl.docx.core_properties
+    props.title = f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit
+    props.author = "perfeval"
+    props.created = props.modified = props.last_printed = _datetime(run_date)
+    props.revision = 1
+    with atomic_path(target) as tmp:
+        tpl.save(str(tmp))
+        _pin_zip_times(tmp)
+    return target
+
+
+def _datetime(d: date):
+    from datetime import datetime
+
+    return datetime(d.year, d.month, d.day)
+
+
+def _pin_zip_times(path: Path) -> None:
+    """Rewrite the zip with fixed entry times, so the same inputs give the same bytes."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, blob in entries:
+            fixed = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, blob)
