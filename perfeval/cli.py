@@ -204,6 +204,57 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
     sys.exit(_exit_code(result, strict))
 
 
+@main.command(context_settings=CONTEXT)
+@help_option
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="收件人名单（.xlsx 或 .csv：部门名称或部门编码、收件人、抄送），优先于工作簿中的电子邮箱")
+@click.option("--send", is_flag=True, help="通过 SMTP 真正发送（默认只生成草稿 OUTDIR/mail/*.eml）")
+@click.option("--dry-run", is_flag=True, help="与 --send 同用：只显示将要发送的邮件，不连接服务器")
+@click.option("--resend", multiple=True, metavar="部门名称", help="即使已发送过也重新发送该部门；可重复")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="设置文件（TOML），[smtp] 中填写 host、port、security、user、sender；密码用环境变量 PERFEVAL_SMTP_PASSWORD")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
+def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: tuple[str, ...], config: Path | None, quiet: bool) -> None:
+    """把评价结果（结果工作簿和 Word 报告）发给各部门：默认生成邮件草稿，--send 才发送，已发送的不会重发。
+
+    退出码：0 全部完成；1 有部门未能发送（或没有收件人）；2 用法或设置错误。
+    """
+    from .mail import MailError, build_outgoing, load_results, load_roster, send_all, write_drafts
+
+    settings = _settings(config, ())
+    try:
+        results = load_results(outdir)
+        roster_map = load_roster(roster) if roster else None
+        messages, missing = build_outgoing(outdir, results, roster_map)
+        if not send:
+            if dry_run or resend:
+                raise click.UsageError("--dry-run 和 --resend 需与 --send 一起使用")
+            paths = write_drafts(outdir, messages, settings.smtp.get("sender"))
+            click.echo(f"已生成 {len(paths)} 封邮件草稿：{outdir / 'mail'}", err=True)
+            if missing:
+                click.echo(f"以下 {len(missing)} 个部门没有收件人地址，请在工作簿“电子邮箱”或 --roster 名单中补充：", err=True)
+                for name in missing:
+                    click.echo(f"  {name}", err=True)
+            return
+        bar = _Progress(quiet)
+        bar.start("发送邮件", len(messages))
+        try:
+            report = send_all(outdir, messages, settings.smtp, resend=set(resend), dry_run=dry_run, progress=bar.step)
+        finally:
+            bar.close()
+    except MailError as exc:
+        raise click.UsageError(str(exc)) from None
+    for m in report.planned:
+        names = "、".join(n for n, _ in m.attachments)
+        click.echo(f"将发送：{m.name} → {', '.join(m.to)}{'（抄送 ' + ', '.join(m.cc) + '）' if m.cc else ''}；主题：{m.subject}；附件：{names}")
+    lines = [f"已发送 {len(report.sent)} 封，此前已发送而跳过 {len(report.skipped)} 封，失败 {len(report.failed)} 封"]
+    if dry_run:
+        lines = [f"演练：将发送 {len(report.planned)} 封，此前已发送 {len(report.skipped)} 封，无法发送 {len(report.failed)} 封"]
+    for name, reason in report.failed:
+        lines.append(f"  未发送：{name}：{reason}")
+    click.echo("\n".join(lines), err=True)
+    sys.exit(Exit.FINDINGS if report.failed else Exit.OK)
+
+
 def _check_report(dep) -> str:
     from .values import format_money, format_number, format_rate
 

@@ -168,8 +168,13 @@ def test_readme_settings_example_loads(tmp_path):
     from perfeval.config import load_settings
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```toml", 1)[1].split("```", 1)[0]
-    path = tmp_path / "example.toml"
-    path.write_text(example, encoding="utf-8")
-    s = load_settings(path)
-    assert s.disabled == {"C09", "G03"} and s.grade_excellent == 90 and s.execution_rate_min == pytest.approx(0.9)
+    examples = [block.split("```", 1)[0] for block in readme.split("```toml")[1:]]
+    assert len(examples) == 2
+    for i, example in enumerate(examples):
+        path = tmp_path / f"example{i}.toml"
+        path.write_text(example, encoding="utf-8")
+        s = load_settings(path)
+        if "disable" in example:
+            assert s.disabled == {"C09", "G03"} and s.grade_excellent == 90 and s.execution_rate_min == pytest.approx(0.9)
+        else:
+            assert s.smtp["security"] == "starttls" and s.smtp["port"] == 587

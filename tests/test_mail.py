@@ -1,0 +1,252 @@
+"""Results by e-mail, against a real SMTP server (aiosmtpd) on 127.0.0.1 with TLS."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import ssl
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from perfeval.cli import main
+from perfeval.config import Settings
+from perfeval.mail import SEND_LOG, MailError, build_outgoing, load_results, send_all, write_drafts
+from perfeval.pipeline import process
+
+from .conftest import INBOX
+
+pytest.importorskip("aiosmtpd")
+trustme = pytest.importorskip("trustme")
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
+
+# aiosmtpd counts only STARTTLS as TLS: with implicit TLS it warns that AUTH needs no TLS.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+USER, PASSWORD = "evaluator", "s3cret-pass"
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    process(INBOX, out, Settings(), date(2024, 3, 1))
+    return out
+
+
+@pytest.fixture
+def fresh_outdir(outdir, tmp_path) -> Path:
+    """A copy of the processed results with no send log yet."""
+    import shutil
+
+    target = tmp_path / "out"
+    shutil.copytree(outdir, target)
+    return target
+
+
+class Recorder:
+    def __init__(self, refuse: set[str] | None = None):
+        self.refuse = refuse or set()
+        self.drop: set[str] = set()  # hang up in the middle of these messages
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.drop & set(envelope.rcpt_tos):
+            server.transport.close()
+            return "421 4.3.0 closing connection"
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted"
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    return AuthResult(success=ok)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory):
+    authority = trustme.CA()
+    cert = authority.issue_cert("127.0.0.1", "localhost")
+    folder = tmp_path_factory.mktemp("tls")
+    cafile = folder / "ca.pem"
+    authority.cert_pem.write_to_path(str(cafile))
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    return cafile, server_ctx
+
+
+def _start(mode: str, server_ctx, recorder: Recorder) -> Controller:
+    port = _free_port()
+    if mode == "starttls":
+        c = Controller(
+            recorder, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
+            authenticator=_authenticator, auth_require_tls=True, auth_required=True,
+        )
+    else:
+        c = Controller(
+            recorder, hostname="127.0.0.1", port=port, ssl_context=server_ctx,
+            authenticator=_authenticator, auth_require_tls=False, auth_required=True, server_hostname="localhost",
+        )
+    c.start()
+    return c
+
+
+@pytest.fixture
+def server(ca):
+    started = []
+
+    def run(mode: str, refuse: set[str] | None = None) -> tuple[Recorder, dict]:
+        recorder = Recorder(refuse)
+        c = _start(mode, ca[1], recorder)
+        started.append(c)
+        smtp = {"host": "127.0.0.1", "port": c.port, "security": mode, "user": USER, "sender": "pingjia@example.gov.cn", "timeout": 10, "cafile": str(ca[0])}
+        return recorder, smtp
+
+    yield run
+    for c in started:
+        c.stop()
+
+
+def _received(recorder: Recorder) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(raw, policy=email.policy.default) for _, raw in recorder.messages]
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_sends_each_department_once_over_tls(fresh_outdir, server, mode):
+    recorder, smtp = server(mode)
+    results = load_results(fresh_outdir)
+    messages, missing = build_outgoing(fresh_outdir, results)
+    assert missing == ["兰州新区科技发展局"]  # the seed names no e-mail address
+    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert [n for n, _ in report.failed] == ["兰州新区科技发展局"], report.failed
+    assert sorted(report.sent) == sorted(m.name for m in messages if m.to)
+    received = _received(recorder)
+    assert len(received) == 6
+    msg = next(m for m in received if "文化和旅游局" in m["Subject"])
+    assert msg["Subject"] == "【绩效评价结果】兰州新区文化和旅游局2023年度部门整体支出绩效评价"
+    assert msg["X-Unsent"] is None
+    files = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+    assert files == {
+        "兰州新区文化和旅游局_评价结果.xlsx": (fresh_outdir / "departments" / "兰州新区文化和旅游局.xlsx").read_bytes(),
+        "兰州新区文化和旅游局_评价报告.docx": (fresh_outdir / "reports" / "兰州新区文化和旅游局.docx").read_bytes(),
+    }
+    assert "评价得分：91 分" in msg.get_body().get_content()
+    again = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert again.sent == [] and sorted(again.skipped) == sorted(report.sent)
+    assert len(recorder.messages) == 6, "never sent twice"
+
+
+def test_refused_recipient_then_rerun_sends_only_the_rest(fresh_outdir, server):
+    refused = "lzxq-0511@example.gov.cn"
+    recorder, smtp = server("starttls", refuse={refused})
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    first = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    failed = dict(first.failed)
+    assert "兰州新区卫生健康委员会" in failed and "拒绝" in failed["兰州新区卫生健康委员会"]
+    assert len(first.sent) == 5, "the batch goes on after a refusal"
+    recorder.refuse.clear()
+    second = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert second.sent == ["兰州新区卫生健康委员会"]
+    assert len(recorder.messages) == 6
+    log = [json.loads(line) for line in (fresh_outdir / "mail" / SEND_LOG).read_text(encoding="utf-8").splitlines()]
+    assert len(log) == 6 and len({e["key"] for e in log}) == 6
+    third = send_all(fresh_outdir, messages, smtp, password=PASSWORD, resend={"兰州新区文化和旅游局"})
+    assert third.sent == ["兰州新区文化和旅游局"]
+
+
+def test_connection_dropped_mid_batch_the_others_go_on(fresh_outdir, server):
+    recorder, smtp = server("starttls")
+    recorder.drop.add("lzxq-0405@example.gov.cn")  # 农业农村局, third in the batch
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert dict(report.failed).keys() == {"兰州新区科技发展局", "兰州新区农业农村局"}
+    assert len(report.sent) == 5 and len(recorder.messages) == 5
+
+
+def test_untrusted_certificate_fails_cleanly(fresh_outdir, server):
+    recorder, smtp = server("starttls")
+    smtp = {**smtp, "cafile": None}
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert report.sent == [] and len(report.failed) == 7
+    assert all("证书验证失败" in reason for name, reason in report.failed if name != "兰州新区科技发展局")
+    assert recorder.messages == []
+    assert not (fresh_outdir / "mail" / SEND_LOG).exists()
+
+
+def test_wrong_password_is_reported(fresh_outdir, server):
+    _, smtp = server("starttls")
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    addressed = [m for m in messages if m.to][:2]
+    report = send_all(fresh_outdir, addressed, {**smtp, "timeout": 3}, password="wrong")
+    assert report.sent == [] and len(report.failed) == 2 and all("登录" in r for _, r in report.failed)
+
+
+def test_password_only_from_the_environment(fresh_outdir, server, monkeypatch):
+    _, smtp = server("starttls")
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    monkeypatch.delenv("PERFEVAL_SMTP_PASSWORD", raising=False)
+    with pytest.raises(MailError, match="PERFEVAL_SMTP_PASSWORD"):
+        send_all(fresh_outdir, messages, smtp)
+    monkeypatch.setenv("PERFEVAL_SMTP_PASSWORD", PASSWORD)
+    assert send_all(fresh_outdir, [m for m in messages if m.to][:1], smtp).sent
+
+
+def test_cli_send_and_dry_run(fresh_outdir, server, tmp_path, monkeypatch):
+    recorder, smtp = server("ssl")
+    cfg = tmp_path / "smtp.toml"
+    cfg.write_text("[smtp]\n" + "".join(f'{k} = {json.dumps(v)}\n' for k, v in smtp.items()), encoding="utf-8")
+    roster = tmp_path / "名单.csv"
+    roster.write_text("部门名称,收件人,抄送\n兰州新区科技发展局,keji@example.gov.cn,chuzhang@example.gov.cn\n", encoding="utf-8-sig")
+    monkeypatch.setenv("PERFEVAL_SMTP_PASSWORD", PASSWORD)
+    runner = CliRunner()
+    dry = runner.invoke(main, ["mail", str(fresh_outdir), "--send", "--dry-run", "--roster", str(roster), "--config", str(cfg), "-q"])
+    assert dry.exit_code == 0 and "将发送：兰州新区科技发展局 → keji@example.gov.cn（抄送 chuzhang@example.gov.cn）" in dry.output
+    assert recorder.messages == []
+    sent = runner.invoke(main, ["mail", str(fresh_outdir), "--send", "--roster", str(roster), "--config", str(cfg), "-q"])
+    assert sent.exit_code == 0, sent.output
+    assert len(recorder.messages) == 7
+    seed_rcpts = next(r for r, raw in recorder.messages if b"keji@example.gov.cn" in raw)
+    assert seed_rcpts == ["keji@example.gov.cn", "chuzhang@example.gov.cn"]
+    rerun = runner.invoke(main, ["mail", str(fresh_outdir), "--send", "--roster", str(roster), "--config", str(cfg), "-q"])
+    assert rerun.exit_code == 0 and "跳过 7 封" in rerun.output and len(recorder.messages) == 7
+
+
+def test_drafts_parse_back(fresh_outdir):
+    messages, missing = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    paths = write_drafts(fresh_outdir, messages, "pingjia@example.gov.cn")
+    assert len(paths) == 7
+    for path in paths:
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert msg["X-Unsent"] == "1"
+        assert msg["Subject"].startswith("【绩效评价结果】")
+        names = [p.get_filename() for p in msg.iter_attachments()]
+        assert len(names) == 2 and all(n.startswith(path.stem) for n in names)
+        raw = path.read_bytes()
+        assert b"filename*=utf-8''" in raw and b'name="=?utf-8?b?' in raw
+    result = CliRunner().invoke(main, ["mail", str(fresh_outdir)])
+    assert result.exit_code == 0 and "没有收件人地址" in result.output and "兰州新区科技发展局" in result.output
+
+
+def test_mail_usage_errors(tmp_path, fresh_outdir):
+    r = CliRunner().invoke(main, ["mail", str(tmp_path)])
+    assert r.exit_code == 2 and "请先运行 perfeval process" in r.output
+    r = CliRunner().invoke(main, ["mail", str(fresh_outdir), "--send"])
+    assert r.exit_code == 2 and "[smtp]" in r.output
