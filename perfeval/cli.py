@@ -159,15 +159,21 @@ class _Progress:
 
 
 def _summary(result, outdir: Path) -> None:
+    if not result.departments:
+        lines = ["收件箱中没有可处理的工作簿（.xlsx/.xlsm/.xlsb/.xls/.ods），未生成任何输出"]
+        lines += [f"  已跳过 {s.file}：{s.reason}" for s in result.skipped]
+        click.echo("\n".join(lines), err=True)
+        return
     grades = "，".join(f"{g} {n}" for g, n in result.grades.items())
     lines = [
         f"部门：{len(result.departments)} 个（{grades}）",
         f"问题：错误 {result.errors} 条，警告 {result.warnings} 条，提示 {result.infos} 条",
     ]
+    unreadable = [d.file for d in result.departments if not d.readable]
+    if unreadable:
+        lines.append(f"无法读取：{len(unreadable)} 个文件（已列入汇总，见 S01）：{'、'.join(unreadable[:10])}{' 等' if len(unreadable) > 10 else ''}")
     if result.skipped:
         lines.append(f"跳过：{len(result.skipped)} 个文件（见 findings.csv 中的 B03）")
-    if not result.departments:
-        lines.append("收件箱中没有可处理的工作簿（.xlsx/.xlsm/.xls/.ods）")
     lines.append(f"输出：{outdir}")
     for p in result.outputs:
         lines.append(f"  {p.name}")

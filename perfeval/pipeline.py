@@ -156,7 +156,8 @@ def analyze(
 ) -> tuple[list[Department], list[Finding]]:
     departments = []
     for path, name in files:
-        departments.append(compute(read_workbook(path, name), settings))
+        data = read_workbook(path, name, int(settings.max_file_mb * 1024 * 1024))
+        departments.append(compute(data, settings))
         if progress:
             progress(name)
     rank_departments(departments)
@@ -194,7 +195,10 @@ def process(
         on_stage("读取并核对", len(files))
     departments, findings = analyze(files, settings, skipped, progress)
     result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
+    if not departments:
+        return result  # nothing to summarize: an earlier summary stays as it was
     outdir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(outdir)
     result.outputs.append(write_summary(result, outdir / SUMMARY_NAME))
     result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
     stems = unique_stems([d.name for d in departments])
@@ -212,6 +216,14 @@ def process(
             progress(dep.name)
     result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result).encode("utf-8")))
     return result
+
+
+def remove_stale_temps(outdir: Path) -> None:
+    """Temp files a killed run left behind (never a finished output: those have no dot prefix)."""
+    for folder in (outdir, outdir / DEPARTMENTS_DIR, outdir / REPORTS_DIR):
+        if folder.is_dir():
+            for p in folder.glob(".*.tmp"):
+                p.unlink(missing_ok=True)
 
 
 def csv_safe(text: str) -> str:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from . import schema as S
 from .formulas import formula_cells
+from .guard import MAX_FILE_BYTES, check_container
 from .model import Cell, Note, Row, WorkbookData, a1
 from .values import (
     Parsed,
@@ -70,11 +72,11 @@ class Grid:
         return len(self.rows)
 
 
-def open_workbook(path: Path) -> tuple[dict[str, Grid], str | None]:
+def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str, Grid], str | None]:
     """All sheets of a workbook, or the reason (in Chinese) it cannot be read."""
     import python_calamine as pc
 
-    reason = _precheck(path)
+    reason = _precheck(path, max_bytes)
     if reason:
         return {}, reason
     try:
@@ -99,7 +101,7 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _precheck(path: Path) -> str | None:
+def _precheck(path: Path, max_bytes: int) -> str | None:
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -114,7 +116,11 @@ def _precheck(path: Path) -> str | None:
         return "文件已加密（设有打开密码），请去掉密码后重新提交"
     if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods") and not head.startswith(b"PK"):
         return "文件内容不是工作簿（扩展名与内容不符，可能是改了扩展名的其他文件）"
-    return None
+    if suffix == ".xls" and not head.startswith(b"\xd0\xcf\x11\xe0"):
+        if head.startswith(b"PK"):
+            return "文件实际是 .xlsx 格式却以 .xls 为扩展名，请改为 .xlsx 后重新提交"
+        return "文件内容不是工作簿（扩展名与内容不符，可能是改了扩展名的其他文件）"
+    return check_container(path, max_bytes)
 
 
 def find_label(grid: Grid, label: str, start: int = 0) -> tuple[int, int] | None:
@@ -156,8 +162,9 @@ def find_header(
 
 
 class Reader:
-    def __init__(self, path: Path, file: str):
+    def __init__(self, path: Path, file: str, max_bytes: int = MAX_FILE_BYTES):
         self.data = WorkbookData(path=path, file=file)
+        self.max_bytes = max_bytes
 
     def note(self, code: str, cell: Cell, message: str, filled: str = "") -> None:
         self.data.notes.append(Note(code, cell.sheet, cell.row, cell.col, message, filled))
@@ -174,6 +181,10 @@ class Reader:
                 return Cell(cell.sheet, cell.row, cell.col, None, None)
         elif kind is S.Kind.RATE:
             p = parse_rate(raw)
+        elif kind is S.Kind.INTEGER and isinstance(raw, (datetime, date)):
+            # a year typed as a date (Excel turns "2023-1" into one): its year is meant
+            self.note("S07", cell, f"“{label}”填写的是日期（{raw:%Y-%m-%d}），已按 {raw.year} 读取；请直接填写年份数字", str(raw))
+            return Cell(cell.sheet, cell.row, cell.col, cell.raw, float(raw.year))
         else:
             p = parse_number(raw)
         return self._record(cell, p, label, kind)
@@ -191,7 +202,7 @@ class Reader:
     # --- sheets -------------------------------------------------------------------------
 
     def read(self) -> WorkbookData:
-        grids, error = open_workbook(self.data.path)
+        grids, error = open_workbook(self.data.path, self.max_bytes)
         if error:
             self.data.read_error = error
             return self.data
@@ -365,9 +376,9 @@ class Reader:
                 self.data.analysis.append(row)
 
 
-def read_workbook(path: Path, file: str | None = None) -> WorkbookData:
+def read_workbook(path: Path, file: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> WorkbookData:
     """Read one workbook; problems become notes or `read_error`, never exceptions."""
-    return Reader(path, file or path.name).read()
+    return Reader(path, file or path.name, max_bytes).read()
 
 
 def is_blank_cell(cell: Cell | None) -> bool:

@@ -1,0 +1,116 @@
+"""Refuse hostile containers before any parser sees them: zip bombs, XML bombs, absurd sheets.
+
+Everything here reads declared sizes and a few kilobytes; nothing is inflated in full except
+worksheet parts that are already known to be small.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_TOTAL_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_ENTRY_UNCOMPRESSED = 150 * 1024 * 1024
+MAX_RATIO = 100  # a part that inflates more than 100× and beyond 10 MB is a bomb
+RATIO_FLOOR = 10 * 1024 * 1024
+MAX_SHEET_XML = 40 * 1024 * 1024
+MAX_CELLS = 5_000_000  # rows × columns of the used range a reader would allocate
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def check_container(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """None if the file may be parsed; else the reason, in Chinese."""
+    size = path.stat().st_size
+    if size > max_file_bytes:
+        return f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {max_file_bytes / 1024 / 1024:.0f} MB）"
+    if not zipfile.is_zipfile(path):
+        return None  # .xls and friends: the reader says what is wrong with them
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_TOTAL_UNCOMPRESSED:
+                return f"解压后过大（声明 {total / 1024 / 1024:.0f} MB），疑似压缩炸弹，已拒绝"
+            for info in infos:
+                if info.file_size > MAX_ENTRY_UNCOMPRESSED or (
+                    info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+                ):
+                    return f"“{info.filename}”压缩比异常（{info.compress_size} 字节解压为 {info.file_size} 字节），疑似压缩炸弹，已拒绝"
+            names: dict[str, str] | None = None
+            for info in infos:
+                if not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                with z.open(info) as fh:
+                    head = fh.read(4096)
+                if _DTD.search(head):
+                    return f"“{info.filename}”含有 DTD/实体声明（XML 炸弹的写法），正常的工作簿不会有，已拒绝"
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    if names is None:
+                        names = _sheet_names(z)
+                    reason = _sheet_extent(z, info, names.get(info.filename, info.filename))
+                    if reason:
+                        return reason
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        if "encrypted" in str(exc).lower() or "password" in str(exc).lower():
+            return "文件已加密（设有打开密码），请去掉密码后重新提交"
+        return f"文件已损坏或不完整（{exc}）"
+    except Exception as exc:  # noqa: BLE001 - zlib errors on truncated members and the like
+        return f"文件已损坏或不完整（{type(exc).__name__}: {exc}）"
+    return None
+
+
+def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → the sheet's name, for messages a person can act on."""
+    import posixpath
+
+    from defusedxml import ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    pkg = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    try:
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - names are a courtesy; the reader reports a broken file
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{pkg}Relationship")}
+    out = {}
+    for sheet in wb.iter(f"{main}sheet"):
+        target = targets.get(sheet.get(f"{rel}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        out[part] = sheet.get("name", part)
+    return out
+
+
+def _sheet_extent(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> str | None:
+    if info.file_size > MAX_SHEET_XML:
+        return f"工作表“{name}”过大（{info.file_size / 1024 / 1024:.0f} MB），请删除多余内容后重新提交"
+    data = z.read(info)
+    max_row = max_col = 0
+    for m in _CELL_REF.finditer(data):
+        max_row = max(max_row, int(m.group(2)))
+        max_col = max(max_col, _col(m.group(1)))
+    # cells that hold no value are skipped by the reader; only value cells make a range grow
+    if max_row * max_col > MAX_CELLS and _far_value(data, max_row):
+        return (
+            f"工作表“{name}”的内容一直延伸到第 {max_row} 行、第 {max_col} 列（远超评价表的范围），"
+            "读取会占用大量内存；请删除表格以外的多余内容后重新提交"
+        )
+    return None
+
+
+def _far_value(data: bytes, max_row: int) -> bool:
+    """Whether a cell with a value (not just a style) sits on the last row."""
+    at = data.rfind(f'<row r="{max_row}"'.encode())
+    tail = data[at:] if at >= 0 else data[-65536:]
+    return b"<v>" in tail or b"<is>" in tail or b"<v " in tail
