@@ -91,10 +91,11 @@ def template(output: Path) -> None:
 @click.option("--date", "run_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="报告日期（默认今天），用于生成可复现的输出")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 @click.option("--no-reports", is_flag=True, help="不生成各部门的 Word 评价报告")
+@click.option("--no-cache", is_flag=True, help="不使用 OUTDIR/.perfeval-cache（重新读取全部文件、重写全部输出）")
 @click.option("--report-template", type=click.Path(dir_okay=False, path_type=Path), help="Word 报告模板（默认 workbook_templates/report-template.docx）")
 @settings_options
 def process(
-    inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, no_reports: bool, report_template: Path | None,
+    inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, no_reports: bool, no_cache: bool, report_template: Path | None,
     config, disable, strict: bool, traceback: bool,
 ) -> None:
     """处理收件箱文件夹中的全部工作簿，生成汇总表和问题清单。
@@ -116,7 +117,7 @@ def process(
             raise click.UsageError(f"找不到报告模板：{report_template}")
         result = run(
             inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start,
-            reports=not no_reports, report_template=report_template,
+            reports=not no_reports, report_template=report_template, use_cache=not no_cache,
         )
     except OSError as exc:
         bar.close()

@@ -48,7 +48,7 @@ def check_container(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> str | N
                     return f"“{info.filename}”压缩比异常（{info.compress_size} 字节解压为 {info.file_size} 字节），疑似压缩炸弹，已拒绝"
             names: dict[str, str] | None = None
             for info in infos:
-                if not info.filename.lower().endswith((".xml", ".rels")):
+                if not _parsed_part(info.filename):
                     continue
                 with z.open(info) as fh:
                     head = fh.read(4096)
@@ -67,6 +67,14 @@ def check_container(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> str | N
     except Exception as exc:  # noqa: BLE001 - zlib errors on truncated members and the like
         return f"文件已损坏或不完整（{type(exc).__name__}: {exc}）"
     return None
+
+
+def _parsed_part(name: str) -> bool:
+    """The parts a reader parses: workbook, relationships, strings, sheets (ods: content)."""
+    lower = name.lower()
+    if lower in ("content.xml", "[content_types].xml"):
+        return True
+    return lower.startswith("xl/") and lower.endswith((".xml", ".rels")) and not lower.startswith(("xl/theme/", "xl/media/"))
 
 
 def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
@@ -96,6 +104,12 @@ def _sheet_extent(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> str |
     if info.file_size > MAX_SHEET_XML:
         return f"工作表“{name}”过大（{info.file_size / 1024 / 1024:.0f} MB），请删除多余内容后重新提交"
     data = z.read(info)
+    last = data.rfind(b"<row ")
+    last_row = re.search(rb'\br="([0-9]{1,7})"', data[last:last + 200]) if last >= 0 else None
+    # rows are in order, so the last one bounds the range; rows without `r` count one by one
+    rows = int(last_row.group(1)) if last_row else data.count(b"<row ") + data.count(b"<row>")
+    if rows * 16384 <= MAX_CELLS:
+        return None  # even at the widest column the range stays small
     max_row = max_col = 0
     for m in _CELL_REF.finditer(data):
         max_row = max(max_row, int(m.group(2)))

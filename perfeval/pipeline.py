@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_bytes_atomic
+from .cache import Cache, file_digest, output_key
 from .checks import Batch, SkippedFile, run_checks
 from .config import Settings
 from .findings import Finding, Severity
+from .model import WorkbookData
 from .read import WORKBOOK_SUFFIXES, read_workbook
 from .scoring import Department, LevelScore, compute, rank_departments
 
@@ -148,18 +151,59 @@ def discover(inbox: Path, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path
     return found, skipped
 
 
+PARALLEL_MIN = 12  # below this many files a process pool costs more than it saves
+
+
+def _read_one(job: tuple[Path, str, int]) -> WorkbookData:
+    path, name, max_bytes = job
+    return read_workbook(path, name, max_bytes)
+
+
+def make_pool(jobs: int):
+    """A pool of worker processes for reading and writing; None where one would not pay."""
+    workers = min(2, os.cpu_count() or 1)
+    if jobs < PARALLEL_MIN or workers < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork starts workers with perfeval already imported; nothing here runs threads yet
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
 def analyze(
     files: list[tuple[Path, str]],
     settings: Settings,
     skipped: list[SkippedFile] | None = None,
     progress: Progress | None = None,
+    cache: Cache | None = None,
+    pool: Any = None,
 ) -> tuple[list[Department], list[Finding]]:
-    departments = []
-    for path, name in files:
-        data = read_workbook(path, name, int(settings.max_file_mb * 1024 * 1024))
-        departments.append(compute(data, settings))
+    """Read, compute and check a batch; unchanged files come from the cache, the rest from a pool."""
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    datas: list[WorkbookData | None] = [None] * len(files)
+    todo: list[tuple[int, str]] = []
+    for i, (path, name) in enumerate(files):
+        key = cache.read_key(path, max_bytes) if cache else ""
+        hit = cache.get_read(key) if cache else None
+        if hit is not None:
+            hit.path, hit.file = path, name
+            datas[i] = hit
+            if progress:
+                progress(name)
+        else:
+            todo.append((i, key))
+    jobs = [(files[i][0], files[i][1], max_bytes) for i, _ in todo]
+    results = pool.map(_read_one, jobs, chunksize=8) if pool is not None and len(jobs) >= PARALLEL_MIN else map(_read_one, jobs)
+    for (i, key), data in zip(todo, results, strict=True):
+        datas[i] = data
+        if cache:
+            cache.put_read(key, data)
         if progress:
-            progress(name)
+            progress(data.file)
+    departments = [compute(d, settings) for d in datas if d is not None]
     rank_departments(departments)
     findings = run_checks(Batch(departments, skipped or []), settings)
     return departments, findings
@@ -181,41 +225,104 @@ def process(
     on_stage: Callable[[str, int], None] | None = None,
     reports: bool = True,
     report_template: Path | None = None,
+    use_cache: bool = True,
 ) -> RunResult:
     """Process every workbook in `inbox` and write all outputs into `outdir`.
 
-    `on_stage(label, total)` announces each stage; `progress(name)` ticks within it.
+    `on_stage(label, total)` announces each stage; `progress(name)` ticks within it. Files and
+    outputs that did not change since the last run into the same `outdir` are not redone.
     """
-    from .department_book import write_department_book
     from .names import unique_stems
     from .summary import write_summary
 
     files, skipped = discover(inbox, exclude=[outdir])
-    if on_stage:
-        on_stage("读取并核对", len(files))
-    departments, findings = analyze(files, settings, skipped, progress)
-    result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
-    if not departments:
-        return result  # nothing to summarize: an earlier summary stays as it was
-    outdir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(outdir)
-    result.outputs.append(write_summary(result, outdir / SUMMARY_NAME))
-    result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
-    stems = unique_stems([d.name for d in departments])
-    if on_stage and departments:
-        on_stage("生成部门结果", len(departments))
-    for dep, stem in zip(departments, stems, strict=True):
-        book = write_department_book(dep, outdir / DEPARTMENTS_DIR / f"{stem}.xlsx", result.run_date)
-        dep.outputs["workbook"] = book.relative_to(outdir).as_posix()
+    cache = Cache(outdir) if use_cache else None
+    pool = make_pool(len(files))
+    try:
+        if on_stage:
+            on_stage("读取并核对", len(files))
+        departments, findings = analyze(files, settings, skipped, progress, cache, pool)
+        result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
+        if not departments:
+            return result  # nothing to summarize: an earlier summary stays as it was
+        outdir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(outdir)
+        jobs = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
+        if on_stage:
+            on_stage("生成部门结果", len(departments))
+        pending = [pool.submit(_write_outputs, job) for job in jobs] if pool is not None else []
+        summary_path = outdir / SUMMARY_NAME
+        summary_key = output_key("summary", result.run_date, [department_json(d) for d in departments], [(s.file, s.reason) for s in skipped])
+        if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
+            write_summary(result, summary_path)
+            if cache:
+                cache.record(SUMMARY_NAME, summary_key)
+        result.outputs.append(summary_path)
+        result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
+        if pool is None:
+            for job in jobs:
+                _write_outputs(job)
+                if progress:
+                    progress(job[0].name)
+        for future in pending:
+            dep_name = future.result()  # re-raises a worker's failure (disk full, …)
+            if progress:
+                progress(dep_name)
+        skipped_count = len(departments) - len(jobs)
+        if progress:
+            for _ in range(skipped_count):
+                progress("")
+        if cache:
+            cache.save_manifest()
+        result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result).encode("utf-8")))
+        return result
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]
+
+
+def _department_jobs(
+    result: RunResult, outdir: Path, stems: list[str], reports: bool, template: Path | None, cache: Cache | None
+) -> list[OutputJob]:
+    """What to write for each department, leaving out outputs that would come out the same."""
+    template_key = file_digest(template) if template else "default"
+    jobs = []
+    for dep, stem in zip(result.departments, stems, strict=True):
+        wanted = [("workbook", outdir / DEPARTMENTS_DIR / f"{stem}.xlsx")]
         if reports:
+            wanted.append(("report", outdir / REPORTS_DIR / f"{stem}.docx"))
+        for kind, path in wanted:
+            dep.outputs[kind] = path.relative_to(outdir).as_posix()
+        todo = []
+        content = department_json(dep)
+        for kind, path in wanted:
+            rel = path.relative_to(outdir).as_posix()
+            key = output_key(kind, result.run_date, template_key if kind == "report" else "", content)
+            if cache and cache.unchanged(path, rel, key):
+                continue
+            todo.append((kind, path))
+            if cache:
+                cache.record(rel, key)
+        if todo:
+            jobs.append((dep, result.run_date, todo, template))
+    return jobs
+
+
+def _write_outputs(job: OutputJob) -> str:
+    from .department_book import write_department_book
+
+    dep, run_date, todo, template = job
+    for kind, path in todo:
+        if kind == "workbook":
+            write_department_book(dep, path, run_date)
+        else:
             from .report import write_report
 
-            doc = write_report(dep, outdir / REPORTS_DIR / f"{stem}.docx", result.run_date, report_template)
-            dep.outputs["report"] = doc.relative_to(outdir).as_posix()
-        if progress:
-            progress(dep.name)
-    result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result).encode("utf-8")))
-    return result
+            write_report(dep, path, run_date, template)
+    return dep.name
 
 
 def remove_stale_temps(outdir: Path) -> None:

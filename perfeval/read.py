@@ -39,6 +39,7 @@ class Grid:
     def __init__(self, name: str, rows: list[list[Any]], merged: Iterable[Any] = ()):
         self.name = name
         self.source_name = name  # the sheet's name in the file, before label normalization
+        self._labels: dict[str, tuple[int, int]] | None = None
         self.rows = rows
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         for (r0, c0), (r1, c1) in merged:
@@ -64,6 +65,16 @@ class Grid:
         r0, c0 = self.origin.get((r, c), (r, c))
         return Cell(self.name, r0 + 1, c0 + 1, self._at(r, c))
 
+    def labels(self) -> dict[str, tuple[int, int]]:
+        """Normalized text → its first position, built once per sheet."""
+        if self._labels is None:
+            self._labels = {}
+            for r, row in enumerate(self.rows):
+                for c, raw in enumerate(row):
+                    if isinstance(raw, str) and raw and (r, c) not in self.origin:
+                        self._labels.setdefault(normalize_label(raw), (r, c))
+        return self._labels
+
     def same_merge(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         return self.origin.get(a, a) == self.origin.get(b, b)
 
@@ -84,7 +95,7 @@ def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str
         grids: dict[str, Grid] = {}
         for name in wb.sheet_names:
             sheet = wb.get_sheet_by_name(name)
-            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            rows = sheet.to_python(skip_empty_area=False)  # fresh lists: Grid may fill merges in place
             merged = sheet.merged_cell_ranges or ()
             grids[name] = Grid(name, rows, merged)
         return grids, None
@@ -123,12 +134,9 @@ def _precheck(path: Path, max_bytes: int) -> str | None:
     return check_container(path, max_bytes)
 
 
-def find_label(grid: Grid, label: str, start: int = 0) -> tuple[int, int] | None:
-    for r in range(start, grid.height):
-        for c, raw in enumerate(grid.rows[r]):
-            if isinstance(raw, str) and normalize_label(raw) == label and (r, c) not in grid.origin:
-                return r, c
-    return None
+def find_label(grid: Grid, label: str) -> tuple[int, int] | None:
+    """The first cell (in reading order) whose text is `label`, not counting merged copies."""
+    return grid.labels().get(label)
 
 
 def value_right_of(grid: Grid, r: int, c: int) -> Cell:
@@ -249,9 +257,12 @@ class Reader:
     def _rows(self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int) -> list[tuple[int, Row]]:
         """The raw rows of a table between `first` and `stop` (0-based, stop exclusive)."""
         out = []
+        positions = [(col.id, cols[col.id]) for col in table.columns if col.id in cols]
         for r in range(first, min(stop, grid.height)):
-            row = {col.id: grid.cell(r, cols[col.id]) for col in table.columns if col.id in cols}
-            out.append((r, row))
+            values = grid.rows[r]
+            if all(c >= len(values) or is_blank(values[c]) for _, c in positions):
+                continue  # the template's empty rows: nothing to keep
+            out.append((r, {key: grid.cell(r, c) for key, c in positions}))
         return out
 
     def _read_funds(self, grid: Grid) -> None:

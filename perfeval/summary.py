@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,8 +66,8 @@ def sheet_names(names: list[str], taken: tuple[str, ...] = FIXED_SHEETS) -> list
 
 
 def display_width(text: str) -> int:
-    """Width in Excel character units: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Width in Excel character units, about: a Chinese character (3 bytes in UTF-8) takes two."""
+    return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
 
 
 def fit_row(ws: Any, row: int, text: str, width: float, line_height: float = 14.0) -> None:
@@ -170,7 +169,8 @@ def new_workbook(path: Path, title: str, run_date: date) -> xlsxwriter.Workbook:
     """A workbook that writes strings as strings, dated by the run (byte-stable output)."""
     wb = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        # in_memory: no temp file per XML part (they cost more than the XML itself)
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
     )
     wb.set_properties({"title": title, "author": "perfeval", "created": datetime.combine(run_date, time(0, 0))})
     return wb

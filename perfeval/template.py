@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -41,7 +42,10 @@ INSTRUCTIONS = (
 
 
 class _Formats:
+    cells: dict[tuple[str, int, int], Any]
+
     def __init__(self, wb: xlsxwriter.Workbook):
+        self.cells = {}
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
         self.title = wb.add_format({**base, "bold": True, "font_size": 14, "border": 0})
         self.header = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center", "text_wrap": True, "locked": True})
@@ -82,22 +86,44 @@ def _list(ws, first_row: int, col: int, last_row: int, choices: tuple[str, ...],
     })
 
 
-def write_template(target: Path) -> Path:
+Cells = dict[tuple[str, int, int], Any]
+
+
+def write_template(target: Path, cells: Cells | None = None, merges: list[tuple[str, int, int, int]] | None = None) -> Path:
+    """The blank template; with `cells` ((sheet, row, col) → value, 1-based), a filled one."""
     with atomic_path(target) as tmp:
-        _write(tmp)
+        _write(tmp, cells or {}, merges or [])
     return target
 
 
-def _write(path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+def _input(ws, fm: _Formats, r: int, c: int, fmt) -> None:
+    """An input cell (0-based): blank in the template, the value where one is given."""
+    value = fm.cells.get((ws.name, r + 1, c + 1))
+    if value is None:
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, dict) and "formula" in value:
+        ws.write_formula(r, c, value["formula"], fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def _write(path: Path, cells: Cells, merges: list[tuple[str, int, int, int]]) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     wb.set_properties({"title": "部门整体支出绩效评价填报模板", "subject": S.TEMPLATE_VERSION, "author": "perfeval", "created": PINNED_DATE})
     fm = _Formats(wb)
+    fm.cells = cells
     _instructions(wb.add_worksheet("填报说明"), fm)
     _info(wb.add_worksheet(S.SHEET_INFO), fm)
     _funds(wb.add_worksheet(S.SHEET_FUNDS), fm)
     _goals(wb.add_worksheet(S.SHEET_GOALS), fm)
     _scores(wb.add_worksheet(S.SHEET_SCORES), fm)
     _conclusion(wb.add_worksheet(S.SHEET_CONCLUSION), fm)
+    by_name = {ws.name: ws for ws in wb.worksheets()}
+    for sheet, col, r0, r1 in merges:
+        value = cells.get((sheet, r0, col))
+        by_name[sheet].merge_range(r0 - 1, col - 1, r1 - 1, col - 1, "" if value is None else str(value), fm.input)
     wb.worksheets()[1].activate()
     wb.close()
 
@@ -128,9 +154,9 @@ def _info(ws, fm: _Formats) -> None:
         if f.id == "template_version":
             ws.write_string(i, 1, S.TEMPLATE_VERSION, fm.locked_text)
         elif f.kind is S.Kind.INTEGER:
-            ws.write_blank(i, 1, None, fm.integer)
+            _input(ws, fm, i, 1, fm.integer)
         else:
-            ws.write_blank(i, 1, None, fm.input_text if f.id in ("code", "phone") else fm.input)
+            _input(ws, fm, i, 1, fm.input_text if f.id in ("code", "phone") else fm.input)
         ws.write_string(i, 2, f.help, fm.help)
         if f.choices:
             _list(ws, i, 1, i, f.choices, f.label)
@@ -159,18 +185,20 @@ def _funds(ws, fm: _Formats) -> None:
         r = FUNDS_FIRST + i
         ws.write_string(r, 0, label, fm.label)
         for c, f in enumerate(cols[1:], start=1):
-            if label == S.TOTAL_ROW and f.kind is S.Kind.MONEY:
+            if label == S.TOTAL_ROW and f.kind is S.Kind.MONEY and (ws.name, r + 1, c + 1) not in fm.cells:
                 rng = f"{xl_rowcol_to_cell(first_source, c)}:{xl_rowcol_to_cell(last_source, c)}"
                 ws.write_formula(r, c, f"=SUM({rng})", fm.money_total, 0)
             elif f.kind is S.Kind.MONEY:
-                ws.write_blank(r, c, None, fm.money)
+                _input(ws, fm, r, c, fm.money)
                 ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的金额（万元）"})
             else:
-                ws.write_blank(r, c, None, fm.input)
+                _input(ws, fm, r, c, fm.input)
     for i, f in enumerate(S.FUNDS_FIELDS):
         r = FUNDS_FIELDS_FIRST + i
         ws.write_string(r, 0, f.label, fm.label)
-        ws.merge_range(r, 1, r, 5, None, fm.rate if f.kind is S.Kind.RATE else fm.input)
+        fmt = fm.rate if f.kind is S.Kind.RATE else fm.input
+        ws.merge_range(r, 1, r, 5, None, fmt)
+        _input(ws, fm, r, 1, fmt)
         ws.write_string(r, 6, f.help, fm.help)
         ws.set_row(r, 30 if f.kind is not S.Kind.RATE else None)
     ws.freeze_panes(HEADER_ROW + 1, 1)
@@ -187,7 +215,7 @@ def _table(ws, fm: _Formats, title: str, table: S.Table, widths: dict[str, int],
     for r in range(HEADER_ROW + 1, HEADER_ROW + 1 + rows):
         for c, f in enumerate(table.columns):
             fmt = fm.number if f.kind is S.Kind.NUMBER else fm.input
-            ws.write_blank(r, c, None, fmt)
+            _input(ws, fm, r, c, fmt)
     first, last = HEADER_ROW + 1, HEADER_ROW + rows
     for c, f in enumerate(table.columns):
         if f.choices:
@@ -213,7 +241,7 @@ def _scores(ws, fm: _Formats) -> None:
             rng = f"{xl_rowcol_to_cell(HEADER_ROW + 1, c)}:{xl_rowcol_to_cell(total - 1, c)}"
             ws.write_formula(total, c, f"=SUM({rng})", fm.total_number, 0)
         elif c:
-            ws.write_blank(total, c, None, fm.locked_text)
+            _input(ws, fm, total, c, fm.locked_text)
     for c, key in enumerate(ids):
         if key in ("weight", "score"):
             ws.data_validation(HEADER_ROW + 1, c, total - 1, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的数字"})
@@ -227,7 +255,7 @@ def _conclusion(ws, fm: _Formats) -> None:
     for i, f in enumerate(S.CONCLUSION_FIELDS):
         r = HEADER_ROW + i
         ws.write_string(r, 0, f.label, fm.label)
-        ws.write_blank(r, 1, None, fm.number if f.kind is S.Kind.NUMBER else fm.input)
+        _input(ws, fm, r, 1, fm.number if f.kind is S.Kind.NUMBER else fm.input)
         ws.write_string(r, 2, f.help, fm.help)
         if f.choices:
             _list(ws, r, 1, r, f.choices, f.label)
@@ -235,19 +263,19 @@ def _conclusion(ws, fm: _Formats) -> None:
         ws.write_string(ITEMS_HEADER, c, f.label, fm.header)
     for r in range(ITEMS_HEADER + 1, ITEMS_HEADER + 1 + ITEM_ROWS):
         for c in range(len(S.ITEMS_TABLE.columns)):
-            ws.write_blank(r, c, None, fm.input)
+            _input(ws, fm, r, c, fm.input)
     _list(ws, ITEMS_HEADER + 1, 0, ITEMS_HEADER + ITEM_ROWS, S.ITEM_CATEGORIES, "类别")
     ws.write_string(ANALYSIS_HEADER, 3, "← 报告中的绩效分析表：按报告原样填写（可选），最后一行为合计", fm.help)
     for c, f in enumerate(S.ANALYSIS_TABLE.columns):
         ws.write_string(ANALYSIS_HEADER, c, f.label, fm.header)
     for r in range(ANALYSIS_HEADER + 1, ANALYSIS_HEADER + 1 + ANALYSIS_ROWS):
-        ws.write_blank(r, 0, None, fm.input)
-        ws.write_blank(r, 1, None, fm.number)
-        ws.write_blank(r, 2, None, fm.rate)
+        _input(ws, fm, r, 0, fm.input)
+        _input(ws, fm, r, 1, fm.number)
+        _input(ws, fm, r, 2, fm.rate)
     total = ANALYSIS_HEADER + 1 + ANALYSIS_ROWS
     ws.write_string(total, 0, "合计", fm.label)
-    ws.write_blank(total, 1, None, fm.number)
-    ws.write_blank(total, 2, None, fm.rate)
+    _input(ws, fm, total, 1, fm.number)
+    _input(ws, fm, total, 2, fm.rate)
     ws.freeze_panes(HEADER_ROW, 0)
     _page(ws, landscape=False)
     _protect(ws)

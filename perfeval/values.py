@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -26,6 +27,18 @@ def clean_text(raw: Any) -> str:
 
 def normalize_label(raw: Any) -> str:
     """A label as the contract matches it: no spaces, no leading `*`, no unit in brackets."""
+    if isinstance(raw, str):
+        return _normalize_text_label(raw)
+    return _normalize_label(raw)
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalize_text_label(raw: str) -> str:
+    # labels repeat across rows and files: worth remembering
+    return _normalize_label(raw)
+
+
+def _normalize_label(raw: Any) -> str:
     text = _SPACES.sub("", clean_text(raw))
     text = text.lstrip("*＊")
     text = text.rstrip(":：")
@@ -37,8 +50,13 @@ def normalize_label(raw: Any) -> str:
     return text
 
 
+_BLANK_CHARS = " \t\n\r\v\f\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
+
+
 def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and clean_text(raw) == "")
+    if raw is None or raw == "":
+        return True
+    return isinstance(raw, str) and not raw.strip(_BLANK_CHARS)
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         process(INBOX, out, Settings(), date(2025, 1, 1))
     assert (out / SUMMARY_NAME).read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, FINDINGS_NAME, "perfeval-results.json", "departments", "reports"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, FINDINGS_NAME, "perfeval-results.json", "departments", "reports", ".perfeval-cache"])
     assert not [p for p in out.rglob("*.tmp")], "no temp file left behind"
 
 

@@ -1,0 +1,201 @@
+"""Benchmark: perfeval process against the I/O floor, on N generated departments.
+
+    python benchmarks/bench_process.py            # N = 1000, 3 runs, and the 4×N scaling run
+    python benchmarks/bench_process.py -n 200 --runs 3 --scale 0
+
+Measured in one run, on this machine:
+- floor: in this process, reading every input with python-calamine alone (all sheets to
+  Python lists), plus writing as many cells as perfeval's outputs hold with xlsxwriter alone
+  (one summary workbook and N department workbooks, no formatting);
+- perfeval process (summary and department workbooks; reports and mail off), as a subprocess,
+  cold (fresh output folder) and re-run (unchanged inbox, same output folder);
+- perfeval check on one workbook, interpreter start-up included.
+Medians of the runs, peak RSS of the whole process tree, and the ratios against the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+RUN_DATE = "2024-03-01"
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields.get("PPid", "0").strip() or 0)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, whole process tree) of a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kb(proc.pid))
+            done.wait(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    t.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
+    return elapsed, peak / 1024
+
+
+def perfeval_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "perfeval", *args]
+
+
+def count_cells(path: Path) -> int:
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    n = 0
+    for name in wb.sheet_names:
+        for row in wb.get_sheet_by_name(name).to_python():
+            n += sum(1 for v in row if v != "")
+    return n
+
+
+def floor(inbox: Path, out: Path, summary_cells: int, book_cells: list[int]) -> float:
+    """Reading with calamine alone plus writing the same number of cells with xlsxwriter alone."""
+    import python_calamine as pc
+    import xlsxwriter
+
+    start = time.perf_counter()
+    for path in sorted(inbox.glob("*.xlsx")):
+        wb = pc.CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+    out.mkdir(parents=True, exist_ok=True)
+
+    def write(path: Path, cells: int) -> None:
+        wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+        ws = wb.add_worksheet()
+        for i in range(cells):
+            r, c = divmod(i, 10)
+            if c % 2:
+                ws.write_number(r, c, i)
+            else:
+                ws.write_string(r, c, f"单元格{i}")
+        wb.close()
+
+    write(out / "summary.xlsx", summary_cells)
+    for i, cells in enumerate(book_cells):
+        write(out / f"{i}.xlsx", cells)
+    return time.perf_counter() - start
+
+
+def process_runs(inbox: Path, work: Path, runs: int, label: str) -> tuple[list[float], list[float], Path]:
+    times, peaks = [], []
+    out = work / f"out-{label}"
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        t, rss = run_measured(perfeval_cmd("process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE))
+        times.append(t)
+        peaks.append(rss)
+    return times, peaks, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=1000, help="departments in the batch (default 1000)")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each measurement (default 3)")
+    ap.add_argument("--scale", type=int, default=4, help="the scaling run has scale × N departments (0: skip)")
+    ap.add_argument("--work", type=Path, help="folder for the generated inputs (kept; default a temp folder)")
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="perfeval-bench-"))
+    big_n = args.n * args.scale
+    print(f"generating {max(args.n, big_n)} workbooks in {work} …", flush=True)
+    inbox_big = work / f"inbox-{max(args.n, big_n)}"
+    generate(inbox_big, max(args.n, big_n))
+    inbox = work / f"inbox-{args.n}"
+    inbox.mkdir(exist_ok=True)
+    for i in range(args.n):
+        name = f"{i:05d}.xlsx"
+        if not (inbox / name).exists():
+            os.link(inbox_big / name, inbox / name)
+
+    print("perfeval process (cold) …", flush=True)
+    cold, peaks, out = process_runs(inbox, work, args.runs, str(args.n))
+    summary_cells = count_cells(out / "绩效评价汇总.xlsx")
+    book_cells = [count_cells(p) for p in sorted((out / "departments").glob("*.xlsx"))]
+    print("floor …", flush=True)
+    floors = [floor(inbox, work / "floor-out", summary_cells, book_cells) for _ in range(args.runs)]
+    shutil.rmtree(work / "floor-out", ignore_errors=True)
+    print("perfeval process (re-run, unchanged inbox) …", flush=True)
+    rerun = [run_measured(perfeval_cmd("process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE))[0] for _ in range(args.runs)]
+    print("perfeval check (one workbook) …", flush=True)
+    one = next(inbox.glob("*.xlsx"))
+    checks = [run_measured(perfeval_cmd("check", str(one)))[0] for _ in range(max(args.runs, 5))]
+    big = []
+    if args.scale:
+        print(f"perfeval process on {big_n} …", flush=True)
+        big, big_peaks, _ = process_runs(inbox_big, work, args.runs, str(big_n))
+
+    med = statistics.median
+    rows = [
+        ("floor (calamine read + xlsxwriter write, 1 process)", f"{med(floors):.2f} s", ""),
+        (f"perfeval process, {args.n} departments (cold)", f"{med(cold):.2f} s", ""),
+        ("ratio perfeval / floor", f"{med(cold) / med(floors):.2f}×", "target ≤ 1.0×"),
+        ("peak RSS (process tree)", f"{max(peaks):.0f} MB", "target ≤ 1024 MB"),
+        ("re-run, unchanged inbox", f"{med(rerun):.2f} s = {med(rerun) / med(cold):.2f}× cold", "target ≤ 0.5×"),
+        ("perfeval check, one workbook (with start-up)", f"{med(checks):.3f} s", "target < 0.6 s"),
+    ]
+    if big:
+        rows += [
+            (f"perfeval process, {big_n} departments", f"{med(big):.2f} s, peak {max(big_peaks):.0f} MB", ""),
+            (f"scaling {big_n} / {args.n}", f"{med(big) / med(cold):.2f}×", f"target ≤ {args.scale * 1.1:.1f}×"),
+        ]
+    print()
+    print(f"machine: {os.cpu_count()} cores; runs per measurement: {args.runs} (medians); cells written: summary {summary_cells}, department workbooks {sum(book_cells)}")
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"{name.ljust(width)}  {value:<28} {target}")
+    def fmt(xs: list[float]) -> str:
+        return ", ".join(f"{x:.2f}" for x in xs)
+
+    print(f"raw: floor [{fmt(floors)}] cold [{fmt(cold)}] rerun [{fmt(rerun)}] check [{fmt(checks)}] big [{fmt(big)}]")
+
+
+if __name__ == "__main__":
+    main()

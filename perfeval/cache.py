@@ -1,0 +1,91 @@
+"""Work that does not change is not done again: reads keyed by content, outputs by what they show.
+
+Everything lives in OUTDIR/.perfeval-cache/ and is safe to delete at any time; a damaged or
+foreign entry is ignored and the work is simply done again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import WorkbookData
+
+CACHE_DIR = ".perfeval-cache"
+FORMAT = 1
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, outdir: Path):
+        self.folder = outdir / CACHE_DIR
+        self.reads = self.folder / "reads"
+        self.manifest_path = self.folder / "outputs.json"
+        self._manifest: dict[str, str] | None = None
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def read_key(self, path: Path, max_bytes: int) -> str:
+        return hashlib.sha256(f"{FORMAT}|{__version__}|{max_bytes}|{file_digest(path)}".encode()).hexdigest()
+
+    def get_read(self, key: str) -> WorkbookData | None:
+        target = self.reads / f"{key}.pickle"
+        try:
+            with target.open("rb") as fh:
+                data = pickle.load(fh)  # written by us, into the user's own output folder
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        return data if isinstance(data, WorkbookData) else None
+
+    def put_read(self, key: str, data: WorkbookData) -> None:
+        try:
+            self.reads.mkdir(parents=True, exist_ok=True)
+            tmp = self.reads / f".{key}.{os.getpid()}.tmp"
+            with tmp.open("wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.reads / f"{key}.pickle")
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    # --- outputs -------------------------------------------------------------------------
+
+    @property
+    def manifest(self) -> dict[str, str]:
+        if self._manifest is None:
+            try:
+                loaded = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+                self._manifest = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self._manifest = {}
+        return self._manifest
+
+    def unchanged(self, output: Path, rel: str, key: str) -> bool:
+        return self.manifest.get(rel) == key and output.exists()
+
+    def record(self, rel: str, key: str) -> None:
+        self.manifest[rel] = key
+
+    def save_manifest(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".outputs.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(self.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.manifest_path)
+        except OSError:
+            pass
+
+
+def output_key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps([__version__, *parts], ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()

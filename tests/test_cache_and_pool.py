@@ -1,0 +1,103 @@
+"""Unchanged work is not redone, and the process pool gives exactly the serial results."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from perfeval import pipeline
+from perfeval.cache import CACHE_DIR
+from perfeval.config import Settings
+from perfeval.pipeline import process
+
+from .conftest import INBOX, clean_spec
+
+RUN_DATE = date(2024, 3, 1)
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    target = tmp_path / "inbox"
+    shutil.copytree(INBOX, target)
+    return target
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    real = pipeline.read_workbook
+
+    def counting(path, name, max_bytes):
+        calls.append(name)
+        return real(path, name, max_bytes)
+
+    monkeypatch.setattr(pipeline, "read_workbook", counting)
+    return calls
+
+
+def _snapshot(out: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file() and CACHE_DIR not in p.parts}
+
+
+def test_rerun_reads_nothing_and_rewrites_nothing(inbox, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = process(inbox, out, Settings(), RUN_DATE)
+    before = _snapshot(out)
+    calls = _count_reads(monkeypatch)
+    second = process(inbox, out, Settings(), RUN_DATE)
+    assert calls == []
+    after = _snapshot(out)
+    for rel in before:
+        if rel.startswith(("departments/", "reports/")) or rel == "绩效评价汇总.xlsx":
+            assert after[rel][0] == before[rel][0], f"{rel} was rewritten"
+        assert after[rel][1] == before[rel][1], rel
+    assert [f.as_dict() for f in second.findings] == [f.as_dict() for f in first.findings]
+
+
+def test_a_changed_file_is_read_again_and_its_outputs_rewritten(inbox, tmp_path, monkeypatch, make_workbook):
+    out = tmp_path / "out"
+    process(inbox, out, Settings(), RUN_DATE)
+    before = _snapshot(out)
+    spec = clean_spec()
+    spec["指标评分"][0]["得分"] = 7  # 文化和旅游局 loses a point
+    make_workbook(spec, name="02_兰州新区文化和旅游局.xlsx", folder=inbox)
+    calls = _count_reads(monkeypatch)
+    result = process(inbox, out, Settings(), RUN_DATE)
+    assert calls == ["02_兰州新区文化和旅游局.xlsx"]
+    dep = next(d for d in result.departments if d.file.startswith("02_"))
+    assert dep.total_score == 90
+    after = _snapshot(out)
+    assert after["departments/兰州新区文化和旅游局.xlsx"][1] != before["departments/兰州新区文化和旅游局.xlsx"][1]
+    assert after["绩效评价汇总.xlsx"][1] != before["绩效评价汇总.xlsx"][1]
+    assert after["departments/兰州新区农业农村局.xlsx"][0] == before["departments/兰州新区农业农村局.xlsx"][0]
+
+
+def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
+    out = tmp_path / "out"
+    process(inbox, out, Settings(), RUN_DATE)
+    reference = _snapshot(out)
+    for entry in (out / CACHE_DIR / "reads").iterdir():
+        entry.write_bytes(b"not a pickle")
+    (out / CACHE_DIR / "outputs.json").write_text("{broken", encoding="utf-8")
+    process(inbox, out, Settings(), RUN_DATE)
+    assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
+    shutil.rmtree(out / CACHE_DIR)
+    process(inbox, out, Settings(), RUN_DATE)
+    assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
+
+
+def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workbook):
+    inbox = tmp_path / "inbox"
+    for i in range(pipeline.PARALLEL_MIN + 2):
+        spec = clean_spec()
+        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
+        spec["指标评分"][i % 20]["得分"] = 0
+        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+    pooled = process(inbox, tmp_path / "pooled", Settings(), RUN_DATE, reports=False, use_cache=False)
+    monkeypatch.setattr(pipeline, "make_pool", lambda jobs: None)
+    serial = process(inbox, tmp_path / "serial", Settings(), RUN_DATE, reports=False, use_cache=False)
+    assert [f.as_dict() for f in pooled.findings] == [f.as_dict() for f in serial.findings]
+    a, b = _snapshot(tmp_path / "pooled"), _snapshot(tmp_path / "serial")
+    assert a.keys() == b.keys() and all(a[k][1] == b[k][1] for k in a)
