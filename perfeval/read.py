@@ -62,8 +62,11 @@ class Grid:
 
     def cell(self, r: int, c: int) -> Cell:
         """The cell at 0-based (r, c), located at the cell a person would edit."""
-        r0, c0 = self.origin.get((r, c), (r, c))
-        return Cell(self.name, r0 + 1, c0 + 1, self._at(r, c))
+        row = self.rows[r] if r < len(self.rows) else ()
+        raw = row[c] if c < len(row) else ""
+        if self.origin:
+            r, c = self.origin.get((r, c), (r, c))
+        return Cell(self.name, r + 1, c + 1, raw)
 
     def labels(self) -> dict[str, tuple[int, int]]:
         """Normalized text → its first position, built once per sheet."""
