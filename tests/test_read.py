@@ -102,3 +102,16 @@ def test_hidden_sheets_are_read(tmp_path, make_workbook):
 
     deps, findings = analyze([(p := make_workbook(clean_spec(), post=hide), p.name)], Settings())
     assert deps[0].total_score == 91 and not findings
+
+
+def test_year_typed_as_a_date_reads_as_its_year(tmp_path, make_workbook):
+    from datetime import datetime
+
+    from .conftest import clean_spec
+
+    spec = clean_spec()
+    spec["基本信息"]["评价年度"] = datetime(2023, 1, 1)
+    deps, findings = analyze([(p := make_workbook(spec), p.name)], Settings())
+    assert deps[0].year == 2023
+    assert [(f.code, f.location) for f in findings] == [("S07", "基本信息!B5")]
+    assert "已按 2023 读取" in findings[0].message

@@ -343,3 +343,21 @@ def test_every_rule_is_documented_in_the_catalogue():
     for code, rule in RULES.items():
         assert f"| {code} | {rule.severity.value} |" in text, code
         assert rule.title, code
+
+
+def test_median_of_others_matches_statistics():
+    import random
+    import statistics
+
+    from perfeval.checks.funds import median_of_others
+
+    rnd = random.Random(7)
+    for _ in range(500):
+        values = sorted(rnd.choice([1.0, 2.0, 3.0, rnd.uniform(0, 10)]) for _ in range(rnd.randint(0, 9)))
+        own = rnd.choice([*values, 5.5])
+        others = list(values)
+        if own in others:
+            others.remove(own)
+        expected = statistics.median(others) if len(others) >= 2 else None
+        got = median_of_others(values, own)
+        assert got == pytest.approx(expected) if expected is not None else got is None
