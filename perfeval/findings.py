@@ -59,3 +59,24 @@ class Finding:
             "filled": self.filled,
             "computed": self.computed,
         }
+
+
+class FindingCounts:
+    """Counts by severity for anything that holds `findings`."""
+
+    findings: list[Finding]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    @property
+    def infos(self) -> int:
+        return self.count(Severity.INFO)

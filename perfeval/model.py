@@ -53,16 +53,23 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Note:
-    """A problem the reader met (S02, S03, S07, S08): turned into findings by the S rules."""
+class Hit:
+    """Where a rule found something, and what it says: a finding before it is stamped."""
 
-    code: str
     sheet: str
     row: int
     col: int
     message: str
     filled: str = ""
     computed: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A problem the reader met (S02, S03, S07, S08): turned into findings by the S rules."""
+
+    code: str
+    hit: Hit
 
 
 Row = dict[str, Cell]

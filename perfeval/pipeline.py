@@ -17,7 +17,7 @@ from .atomic import write_bytes_atomic
 from .cache import Cache, file_digest, output_key
 from .checks import Batch, SkippedFile, run_checks
 from .config import Settings
-from .findings import Finding, Severity
+from .findings import Finding, FindingCounts, Severity
 from .model import WorkbookData
 from .read import WORKBOOK_SUFFIXES, read_workbook
 from .scoring import Department, LevelScore, compute, rank_departments
@@ -34,7 +34,7 @@ Progress = Callable[[str], None]
 
 
 @dataclass
-class RunResult:
+class RunResult(FindingCounts):
     inbox: Path | None
     run_date: date
     departments: list[Department]
@@ -42,20 +42,6 @@ class RunResult:
     findings: list[Finding]
     outputs: list[Path] = field(default_factory=list)
 
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
-
-    @property
-    def errors(self) -> int:
-        return self.count(Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return self.count(Severity.WARNING)
-
-    @property
-    def infos(self) -> int:
-        return self.count(Severity.INFO)
 
     @property
     def grades(self) -> dict[str, int]:

@@ -15,7 +15,7 @@ from typing import Any
 from . import schema as S
 from .formulas import formula_cells
 from .guard import MAX_FILE_BYTES, check_container
-from .model import Cell, Note, Row, WorkbookData, a1
+from .model import Cell, Hit, Note, Row, WorkbookData, a1
 from .values import (
     Parsed,
     clean_text,
@@ -178,7 +178,7 @@ class Reader:
         self.max_bytes = max_bytes
 
     def note(self, code: str, cell: Cell, message: str, filled: str = "") -> None:
-        self.data.notes.append(Note(code, cell.sheet, cell.row, cell.col, message, filled))
+        self.data.notes.append(Note(code, Hit(cell.sheet, cell.row, cell.col, message, filled)))
 
     def typed(self, cell: Cell, kind: S.Kind, label: str) -> Cell:
         """Parse a cell of a numeric kind, noting S07/S08 on the way."""

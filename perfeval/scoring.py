@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import schema as S
 from .config import Settings
-from .findings import Finding, Severity
+from .findings import Finding, FindingCounts
 from .model import Cell, WorkbookData
 from .values import clean_text
 
@@ -26,7 +26,7 @@ class LevelScore:
 
 
 @dataclass
-class Department:
+class Department(FindingCounts):
     """One workbook's data and everything computed from it."""
 
     data: WorkbookData
@@ -69,16 +69,6 @@ class Department:
             return None
         return self.total_score / self.total_weight
 
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
-
-    @property
-    def errors(self) -> int:
-        return self.count(Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return self.count(Severity.WARNING)
 
 
 def _num(cell: Cell | None) -> float | None:

@@ -11,18 +11,8 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..findings import Finding, Severity
-from ..model import Cell
+from ..model import Cell, Hit
 from ..scoring import Department
-
-
-@dataclass(frozen=True)
-class Hit:
-    sheet: str
-    row: int
-    col: int
-    message: str
-    filled: str = ""
-    computed: str = ""
 
 
 def hit(cell: Cell, message: str, filled: str = "", computed: str = "") -> Hit:
@@ -108,7 +98,7 @@ def run_checks(batch: Batch, settings: Settings) -> list[Finding]:
 def notes(dep: Department, code: str) -> Iterator[Hit]:
     for n in dep.data.notes:
         if n.code == code:
-            yield Hit(n.sheet, n.row, n.col, n.message, n.filled, n.computed)
+            yield n.hit
 
 
 from . import conclusion, crossfile, funds, goals, scores, structure  # noqa: E402,F401  (register)

@@ -36,7 +36,7 @@ def missing_header(dep: Department, s: Settings) -> Iterator[Hit]:
 
 
 def _has_sheet(dep: Department, sheet: str) -> bool:
-    return not any(n.code == "S02" and n.sheet == sheet for n in dep.data.notes)
+    return not any(n.code == "S02" and n.hit.sheet == sheet for n in dep.data.notes)
 
 
 @rule("S04", Severity.WARNING)
