@@ -8,18 +8,13 @@ treating a cached 0 as blank.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from pathlib import Path
 
 from defusedxml import ElementTree as ET
 
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(.*?)</c>', re.DOTALL)
 
 
@@ -47,18 +42,11 @@ def formula_cells(path: Path, sheet: str) -> set[tuple[int, int]] | None:
 
 
 def _xlsx(z: zipfile.ZipFile, sheet: str) -> set[tuple[int, int]] | None:
-    wb = ET.fromstring(z.read("xl/workbook.xml"))
-    rid = None
-    for s in wb.iter(f"{MAIN}sheet"):
-        if s.get("name") == sheet:
-            rid = s.get(f"{REL}id")
-    if rid is None:
+    from .guard import sheet_parts
+
+    name = next((part for part, title in sheet_parts(z).items() if title == sheet), None)
+    if name is None:
         return None
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target") for r in rels.iter(f"{PKG_REL}Relationship") if r.get("Id") == rid), None)
-    if not target:
-        return None
-    name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
     found: set[tuple[int, int]] = set()
     data = z.read(name)
     # a regular scan, not an XML parse: it is 10× faster and expands no entity whatever the file says

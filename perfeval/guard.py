@@ -56,7 +56,7 @@ def check_container(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> str | N
                     return f"“{info.filename}”含有 DTD/实体声明（XML 炸弹的写法），正常的工作簿不会有，已拒绝"
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                     if names is None:
-                        names = _sheet_names(z)
+                        names = sheet_parts(z)
                     reason = _sheet_extent(z, info, names.get(info.filename, info.filename))
                     if reason:
                         return reason
@@ -77,7 +77,7 @@ def _parsed_part(name: str) -> bool:
     return lower.startswith("xl/") and lower.endswith((".xml", ".rels")) and not lower.startswith(("xl/theme/", "xl/media/"))
 
 
-def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part → the sheet's name, for messages a person can act on."""
     import posixpath
 

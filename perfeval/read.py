@@ -97,6 +97,8 @@ def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str
         wb = pc.CalamineWorkbook.from_path(str(path))
         grids: dict[str, Grid] = {}
         for name in wb.sheet_names:
+            if normalize_label(name) not in S.CONTRACT_SHEETS:
+                continue  # instructions, covers, notes: never read, so never paid for
             sheet = wb.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)  # fresh lists: Grid may fill merges in place
             merged = sheet.merged_cell_ranges or ()
