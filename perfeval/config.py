@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,5 +116,3 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = ()) -> Se
         raise SettingsError("等级分数线应满足 优 > 良 > 中")
     return settings
 
-
-SETTING_NAMES = [f.name for f in fields(Settings)]

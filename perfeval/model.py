@@ -99,6 +99,3 @@ class WorkbookData:
     items: list[Row] = field(default_factory=list)
     analysis: list[Row] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
-
-    def get(self, row: Row, key: str, sheet: str) -> Cell:
-        return row.get(key) or Cell(sheet)

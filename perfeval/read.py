@@ -15,7 +15,7 @@ from typing import Any
 from . import schema as S
 from .formulas import formula_cells
 from .guard import MAX_FILE_BYTES, check_container
-from .model import Cell, Hit, Note, Row, WorkbookData, a1
+from .model import Cell, Hit, Note, Row, WorkbookData
 from .values import (
     Parsed,
     clean_text,
@@ -396,9 +396,3 @@ def read_workbook(path: Path, file: str | None = None, max_bytes: int = MAX_FILE
     """Read one workbook; problems become notes or `read_error`, never exceptions."""
     return Reader(path, file or path.name, max_bytes).read()
 
-
-def is_blank_cell(cell: Cell | None) -> bool:
-    return cell is None or is_blank(cell.raw)
-
-
-__all__ = ["read_workbook", "WORKBOOK_SUFFIXES", "a1", "is_blank_cell"]
