@@ -395,4 +395,3 @@ class Reader:
 def read_workbook(path: Path, file: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> WorkbookData:
     """Read one workbook; problems become notes or `read_error`, never exceptions."""
     return Reader(path, file or path.name, max_bytes).read()
-
