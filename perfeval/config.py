@@ -33,6 +33,15 @@ class Settings:
     max_file_mb: float = 50.0
     smtp: dict[str, Any] = field(default_factory=dict)
 
+    def typed_rate_tolerance(self, raw: Any, max_fraction: float = 10.0) -> float:
+        """How far a rate typed in a report may be from the computed one: `rate_tolerance`, or
+        `rounded_rate_tolerance` where it was typed as a whole percentage such as 94%."""
+        from .values import parse_rate
+
+        if parse_rate(raw, max_fraction).decimals == 0:
+            return max(self.rate_tolerance, self.rounded_rate_tolerance)
+        return self.rate_tolerance
+
     def grade(self, score: float | None) -> str:
         if score is None:
             return ""

@@ -131,13 +131,6 @@ def parse_rate(raw: Any, max_fraction: float = 10.0) -> Parsed:
     return Parsed(p.number, p.status, pct_decimals, p.suffix)
 
 
-def rate_tolerance(p: Parsed, base: float = 0.001) -> float:
-    """Tolerance (as a fraction) for comparing a typed rate: 0.1 points, 0.5 for whole percents."""
-    if p.decimals == 0:
-        return 0.005
-    return base
-
-
 def _decimals_of(x: float) -> int:
     text = repr(x)
     if "e" in text or "." not in text:

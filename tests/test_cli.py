@@ -178,3 +178,18 @@ def test_readme_settings_example_loads(tmp_path):
             assert s.disabled == {"C09", "G03"} and s.grade_excellent == 90 and s.execution_rate_min == pytest.approx(0.9)
         else:
             assert s.smtp["security"] == "starttls" and s.smtp["port"] == 587
+
+
+def test_rounded_rate_tolerance_is_a_setting(tmp_path, make_workbook):
+    from perfeval.config import load_settings
+    from perfeval.pipeline import analyze
+
+    from .conftest import clean_spec
+
+    spec = clean_spec()
+    spec["资金情况"]["fields"]["报告预算执行率"] = "97%"  # computed 97.99%: 0.99 points off
+    path = make_workbook(spec)
+    assert "F08" in {f.code for f in analyze([(path, path.name)], load_settings())[1]}
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("[tolerances]\nrounded_rate = 0.01\n", encoding="utf-8")
+    assert "F08" not in {f.code for f in analyze([(path, path.name)], load_settings(cfg))[1]}

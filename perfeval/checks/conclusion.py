@@ -12,7 +12,7 @@ from ..model import Cell, Row
 from ..scoring import Department
 from ..values import format_number as n
 from ..values import format_rate as pct
-from ..values import normalize_label, parse_rate, rate_tolerance
+from ..values import normalize_label
 from . import Hit, hit, rule
 
 
@@ -108,7 +108,7 @@ def reported_rate_differs(dep: Department, s: Settings) -> Iterator[Hit]:
         cell = _c(row, "reported_rate")
         if cell.number is None or rate is None:
             continue
-        tol = max(rate_tolerance(parse_rate(cell.raw, 1.0), s.rate_tolerance), s.rate_tolerance)
+        tol = s.typed_rate_tolerance(cell.raw, 1.0)
         if abs(cell.number - rate) <= tol:
             continue
         score = _c(row, "reported_score").number
@@ -131,7 +131,7 @@ def implied_weights(dep: Department, s: Settings) -> Iterator[Hit]:
         rate = rate_cell.number
         if score is None or rate is None or rate <= 0:
             return
-        tol = max(rate_tolerance(parse_rate(rate_cell.raw, 1.0), s.rate_tolerance), s.rate_tolerance)
+        tol = s.typed_rate_tolerance(rate_cell.raw, 1.0)
         low += score / (rate + tol)
         high += score / max(rate - tol, 1e-9)
     point = sum(_c(r, "reported_score").number / _c(r, "reported_rate").number for r in rows)  # type: ignore[operator]

@@ -11,7 +11,6 @@ from ..model import Cell
 from ..scoring import Department, column_total, ratio
 from ..values import format_money as m
 from ..values import format_rate as pct
-from ..values import parse_rate, rate_tolerance
 from . import Hit, hit, rule
 
 COLUMN_LABELS = {c.id: c.label for c in S.FUNDS_TABLE.columns}
@@ -167,7 +166,7 @@ def reported_execution_differs(dep: Department, s: Settings) -> Iterator[Hit]:
     cell = dep.data.funds_fields.get("reported_execution_rate")
     if cell is None or cell.number is None or dep.execution_rate is None:
         return
-    tol = max(rate_tolerance(parse_rate(cell.raw), s.rate_tolerance), s.rate_tolerance)
+    tol = s.typed_rate_tolerance(cell.raw)
     if abs(cell.number - dep.execution_rate) <= tol:
         return
     values = {"spent": dep.spent, "budget": dep.budget, "received": dep.received, "adjusted": dep.adjusted}
