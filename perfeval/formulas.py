@@ -14,15 +14,10 @@ from pathlib import Path
 
 from defusedxml import ElementTree as ET
 
+from .guard import column_number, sheet_parts
+
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(.*?)</c>', re.DOTALL)
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def formula_cells(path: Path, sheet: str) -> set[tuple[int, int]] | None:
@@ -42,7 +37,6 @@ def formula_cells(path: Path, sheet: str) -> set[tuple[int, int]] | None:
 
 
 def _xlsx(z: zipfile.ZipFile, sheet: str) -> set[tuple[int, int]] | None:
-    from .guard import sheet_parts
 
     name = next((part for part, title in sheet_parts(z).items() if title == sheet), None)
     if name is None:
@@ -52,7 +46,7 @@ def _xlsx(z: zipfile.ZipFile, sheet: str) -> set[tuple[int, int]] | None:
     # a regular scan, not an XML parse: it is 10× faster and expands no entity whatever the file says
     for m in _CELL.finditer(data):
         if b"<f" in m.group(3):
-            found.add((int(m.group(2)), _col(m.group(1).decode())))
+            found.add((int(m.group(2)), column_number(m.group(1))))
     return found
 
 

@@ -21,7 +21,8 @@ _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def _col(letters: bytes) -> int:
+def column_number(letters: bytes) -> int:
+    """b"A" → 1, b"AB" → 28."""
     n = 0
     for ch in letters:
         n = n * 26 + ch - 64
@@ -113,7 +114,7 @@ def _sheet_extent(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> str |
     max_row = max_col = 0
     for m in _CELL_REF.finditer(data):
         max_row = max(max_row, int(m.group(2)))
-        max_col = max(max_col, _col(m.group(1)))
+        max_col = max(max_col, column_number(m.group(1)))
     # cells that hold no value are skipped by the reader; only value cells make a range grow
     if max_row * max_col > MAX_CELLS and _far_value(data, max_row):
         return (

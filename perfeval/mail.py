@@ -30,11 +30,11 @@ from typing import Any
 from .atomic import write_bytes_atomic
 from .names import unique_stems
 from .pipeline import RESULTS_NAME
+from .values import EMAIL
 
 MAIL_DIR = "mail"
 SEND_LOG = "sent-log.jsonl"
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
-EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 MIME_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),

@@ -10,10 +10,8 @@ from ..config import Settings
 from ..findings import Severity
 from ..model import Cell
 from ..scoring import Department
-from ..values import normalize_label, normalize_nature
+from ..values import EMAIL, normalize_label, normalize_nature
 from . import Hit, hit, notes, rule
-
-EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 
 
 @rule("S01", Severity.ERROR, needs_data=False)
