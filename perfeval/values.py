@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-# Spaces people paste into labels: ordinary, full-width, non-breaking, zero-width, BOM.
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+# Spaces people paste into labels: ordinary, full-width, non-breaking, zero-width, BOM.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
 _UNIT_IN_BRACKETS = re.compile(r"[（(][^（）()]*[）)]$")
