@@ -233,12 +233,12 @@ def process(
             return result  # nothing to summarize: an earlier summary stays as it was
         outdir.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(outdir)
-        jobs = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
+        jobs, contents = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
         if on_stage:
             on_stage("生成部门结果", len(departments))
         pending = [pool.submit(_write_outputs, job) for job in jobs] if pool is not None else []
         summary_path = outdir / SUMMARY_NAME
-        summary_key = output_key("summary", result.run_date, [department_json(d) for d in departments], [(s.file, s.reason) for s in skipped])
+        summary_key = output_key("summary", result.run_date, contents, [(s.file, s.reason) for s in skipped])
         if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
             write_summary(result, summary_path)
             if cache:
@@ -272,10 +272,11 @@ OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]
 
 def _department_jobs(
     result: RunResult, outdir: Path, stems: list[str], reports: bool, template: Path | None, cache: Cache | None
-) -> list[OutputJob]:
-    """What to write for each department, leaving out outputs that would come out the same."""
+) -> tuple[list[OutputJob], list[dict[str, Any]]]:
+    """What to write for each department, leaving out outputs that would come out the same;
+    and each department's content (its JSON), which the outputs' cache keys are made of."""
     template_key = file_digest(template) if template else "default"
-    jobs = []
+    jobs, contents = [], []
     for dep, stem in zip(result.departments, stems, strict=True):
         wanted = [("workbook", outdir / DEPARTMENTS_DIR / f"{stem}.xlsx")]
         if reports:
@@ -284,8 +285,9 @@ def _department_jobs(
             dep.outputs[kind] = path.relative_to(outdir).as_posix()
         todo = []
         content = department_json(dep)
+        contents.append(content)
         for kind, path in wanted:
-            rel = path.relative_to(outdir).as_posix()
+            rel = dep.outputs[kind]
             key = output_key(kind, result.run_date, template_key if kind == "report" else "", content)
             if cache and cache.unchanged(path, rel, key):
                 continue
@@ -294,7 +296,7 @@ def _department_jobs(
                 cache.record(rel, key)
         if todo:
             jobs.append((dep, result.run_date, todo, template))
-    return jobs
+    return jobs, contents
 
 
 def _write_outputs(job: OutputJob) -> str:
