@@ -91,8 +91,7 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
             })
     level1 = {normalize_label(x.name) for x in dep.level1} - {""}
     level2 = {(x.parent, x.name) for x in dep.level2 if x.name}
-    problems = [_t(r["content"].raw) for r in data.items if normalize_label(r.get("category").raw if r.get("category") else "") == "存在问题" and "content" in r and not r["content"].blank]
-    suggestions = [_t(r["content"].raw) for r in data.items if normalize_label(r.get("category").raw if r.get("category") else "") == "相关建议" and "content" in r and not r["content"].blank]
+    problems, suggestions = _items(data.items, "存在问题"), _items(data.items, "相关建议")
     execution_formula = "实际支出资金 ÷ 调整后预算" if dep.adjusted is not None else "实际支出资金 ÷ 实际到位资金（预算未调整）"
     findings = [
         {"severity": f.severity.value, "code": f.code, "location": f.location or "—", "message": _t(f.message)}
@@ -144,6 +143,15 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
             if findings else "perfeval 审核未发现问题。"
         ),
     }
+
+
+def _items(rows: list[dict[str, Any]], category: str) -> list[str]:
+    """The 内容 of the 评价结论 rows of one 类别, in order."""
+    out = []
+    for r in rows:
+        if "category" in r and normalize_label(r["category"].raw) == category and "content" in r and not r["content"].blank:
+            out.append(_t(r["content"].raw))
+    return out
 
 
 ORDINALS = "一二三四五六七八九十"

@@ -20,6 +20,19 @@ def _put(ws, row: int, col: int, value: Any) -> None:
         cell.data_type = "s"
 
 
+def _block(ws, header_row: int, labels: tuple[str, ...], rows: list[dict[str, Any]]) -> int:
+    """A small table from column B: its header, then its rows; returns the last row used."""
+    for c, label in enumerate(labels, start=2):
+        _put(ws, header_row, c, label)
+    r = header_row
+    for row in rows:
+        r += 1
+        for c, label in enumerate(labels, start=2):
+            if label in row:
+                _put(ws, r, c, row[label])
+    return r
+
+
 def _merge_down(ws, col: int, first: int, values: list[Any]) -> None:
     start = 0
     for i in range(1, len(values) + 1):
@@ -116,21 +129,7 @@ def write_custom(path: Path, spec: dict[str, Any], seed: int = 7, version: str =
         _put(ws, r, 2, label)
         _put(ws, r, 3, value)
         r += 1
-    r += 2
-    for c, label in enumerate(("关联指标", "类别", "内容"), start=2):
-        _put(ws, r, c, label)
-    for item in conclusion.get("items", []):
-        r += 1
-        for c, label in enumerate(("关联指标", "类别", "内容"), start=2):
-            if label in item:
-                _put(ws, r, c, item[label])
-    r += 3
-    for c, label in enumerate(("一级指标", "报告得分率", "报告得分"), start=2):
-        _put(ws, r, c, label)
-    for row in conclusion.get("analysis", []):
-        r += 1
-        for c, label in enumerate(("一级指标", "报告得分率", "报告得分"), start=2):
-            if label in row:
-                _put(ws, r, c, row[label])
+    r = _block(ws, r + 2, ("关联指标", "类别", "内容"), conclusion.get("items", []))
+    _block(ws, r + 3, ("一级指标", "报告得分率", "报告得分"), conclusion.get("analysis", []))
     wb.save(path)
     return path
