@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,31 +26,50 @@ def a1(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
-@dataclass(slots=True)
-class Cell:
+class Cell(tuple):
     """One value as typed, with its 1-based Excel position (0: no such cell in the file).
 
-    Treated as immutable (use dataclasses.replace); not frozen only because frozen dataclasses
-    are several times slower to create, and a batch creates millions of these."""
+    Immutable: a tuple (sheet, row, col, raw, number, formula) with names. A batch creates
+    millions of cells and sends them between processes and to the cache, so a cell pickles as
+    a plain tuple and is rebuilt by `tuple.__new__`, with no Python code per cell."""
 
-    sheet: str
-    row: int = 0
-    col: int = 0
-    raw: Any = None
-    number: float | None = None
-    formula: bool = False  # the file holds a formula here: `raw` is its cached result
+    __slots__ = ()
+
+    def __new__(
+        cls, sheet: str, row: int = 0, col: int = 0, raw: Any = None, number: float | None = None, formula: bool = False
+    ) -> Cell:
+        return tuple.__new__(cls, (sheet, row, col, raw, number, formula))
+
+    sheet: str = property(itemgetter(0))  # type: ignore[assignment]
+    row: int = property(itemgetter(1))  # type: ignore[assignment]
+    col: int = property(itemgetter(2))  # type: ignore[assignment]
+    raw: Any = property(itemgetter(3))
+    number: float | None = property(itemgetter(4))  # type: ignore[assignment]
+    # the file holds a formula here: `raw` is its cached result
+    formula: bool = property(itemgetter(5))  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple.__new__, (Cell, tuple(self)))
+
+    def __repr__(self) -> str:
+        return f"Cell({self.sheet!r}, {self.row}, {self.col}, raw={self.raw!r}, number={self.number!r}, formula={self.formula})"
+
+    def replace(self, **changes: Any) -> Cell:
+        fields = dict(zip(("sheet", "row", "col", "raw", "number", "formula"), self, strict=True))
+        fields.update(changes)
+        return Cell(**fields)
 
     @property
     def blank(self) -> bool:
-        return is_blank(self.raw)
+        return is_blank(self[3])
 
     @property
     def text(self) -> str:
-        return clean_text(self.raw)
+        return clean_text(self[3])
 
     @property
     def ref(self) -> str:
-        return a1(self.row, self.col)
+        return a1(self[1], self[2])
 
 
 @dataclass(frozen=True)

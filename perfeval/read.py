@@ -7,7 +7,6 @@ cached values are never relied on: every total is recomputed from the typed inpu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -289,7 +288,7 @@ class Reader:
             for k, cell in row.items():
                 if formulas and (cell.row, cell.col) in formulas:
                     # a formula's cached value is not an input: keep it, marked, unparsed
-                    cells[k] = replace(cell, formula=True, number=parse_money(cell.raw).number)
+                    cells[k] = cell.replace(formula=True, number=parse_money(cell.raw).number)
                 else:
                     cells[k] = self.typed(cell, kinds[k].kind, f"{label}·{kinds[k].label}")
             self.data.funds[label] = cells
