@@ -38,7 +38,9 @@ class Cache:
     # --- reads ---------------------------------------------------------------------------
 
     def read_key(self, path: Path, max_bytes: int) -> str:
-        return hashlib.sha256(f"{FORMAT}|{__version__}|{max_bytes}|{file_digest(path)}".encode()).hexdigest()
+        # the extension is part of what is read: the same bytes named .xls are a wrong-type file
+        suffix = path.suffix.lower()
+        return hashlib.sha256(f"{FORMAT}|{__version__}|{max_bytes}|{suffix}|{file_digest(path)}".encode()).hexdigest()
 
     def get_read(self, key: str) -> WorkbookData | None:
         target = self.reads / f"{key}.pickle"

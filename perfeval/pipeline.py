@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,10 +17,9 @@ from typing import Any
 
 from .atomic import write_bytes_atomic
 from .cache import Cache, file_digest, output_key
-from .checks import Batch, SkippedFile, run_checks
+from .checks import Batch, SkippedFile, check_department, run_checks
 from .config import Settings
 from .findings import Finding, FindingCounts, Severity
-from .model import WorkbookData
 from .read import WORKBOOK_SUFFIXES, read_workbook
 from .scoring import Department, LevelScore, compute, rank_departments
 
@@ -48,11 +49,12 @@ class RunResult(FindingCounts):
         counts = Counter(d.grade for d in self.departments if d.grade)
         return {g: counts.get(g, 0) for g in ("优", "良", "中", "差")}
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, departments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The run as JSON data; `departments`: their department_json, if already made."""
         return {
             "run_date": self.run_date.isoformat(),
             "inbox": str(self.inbox) if self.inbox else None,
-            "departments": [department_json(d) for d in self.departments],
+            "departments": departments if departments is not None else [department_json(d) for d in self.departments],
             "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
             "findings": [f.as_dict() for f in self.findings],
             "totals": {
@@ -140,23 +142,110 @@ def discover(inbox: Path, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path
 PARALLEL_MIN = 12  # below this many files a process pool costs more than it saves
 
 
-def _read_one(job: tuple[Path, str, int]) -> WorkbookData:
-    path, name, max_bytes = job
-    return read_workbook(path, name, max_bytes)
+@dataclass
+class Work:
+    """What a worker process needs: handed over once per worker, when it starts (with fork,
+    simply inherited), so that a task is just an index and nothing big is pickled per task."""
+
+    files: list[tuple[Path, str]]
+    settings: Settings
+    cache: Cache | None = None
+    departments: list[Department] = field(default_factory=list)
+    jobs: list[OutputJob] = field(default_factory=list)
 
 
-def make_pool(jobs: int):
-    """A pool of worker processes for reading and writing; None where one would not pay."""
+_WORK: Work | None = None
+
+
+def _start_worker(work: Work) -> None:
+    global _WORK
+    _WORK = work
+    gc.set_threshold(*BATCH_GC)  # spawned workers do not inherit the parent's settings
+
+
+# A batch allocates millions of small objects that live until the end; with the default
+# thresholds the cycle collector scans them again and again (it took most of the time spent
+# loading results from the workers). Collections still run, just far less often.
+BATCH_GC = (100_000, 50, 100)
+
+
+_gc_depth = 0
+
+
+@contextlib.contextmanager
+def batch_gc() -> Iterator[None]:
+    global _gc_depth
+    _gc_depth += 1
+    if _gc_depth > 1:
+        try:
+            yield
+        finally:
+            _gc_depth -= 1
+        return
+    old = gc.get_threshold()
+    gc.freeze()  # what is alive now (modules, settings) is never scanned again, nor copied by forks
+    gc.set_threshold(*BATCH_GC)
+    try:
+        yield
+    finally:
+        _gc_depth -= 1
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
+def worker_pool(tasks: int, work: Work) -> Iterator[Any]:
+    """A pool of worker processes that know `work`, or None where a pool would not pay."""
     workers = min(2, os.cpu_count() or 1)
-    if jobs < PARALLEL_MIN or workers < 2:
-        return None
+    if tasks < PARALLEL_MIN or workers < 2:
+        global _WORK
+        _WORK = work  # the same task functions then run in this process
+        try:
+            yield None
+        finally:
+            _WORK = None
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
-    # fork starts workers with perfeval already imported; nothing here runs threads yet
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # fork: workers start with perfeval imported and `work` already in memory (nothing is
+    # pickled); elsewhere (Windows) `work` is pickled once per worker
+    context = multiprocessing.get_context(START_METHOD if START_METHOD in methods else None)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(work,))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+START_METHOD = "fork"
+
+
+def _run(pool: Any, task: Callable[[int], Any], count: int) -> Iterator[Any]:
+    """task(0) … task(count - 1), in order: in the pool's workers, or here."""
+    if pool is None:
+        return map(task, range(count))
+    return pool.map(task, range(count), chunksize=max(1, min(16, count // 16)))
+
+
+def _analyze_one(i: int) -> Department:
+    """Read (or take from the cache), compute and check one workbook: a worker's task."""
+    assert _WORK is not None
+    path, name = _WORK.files[i]
+    settings, cache = _WORK.settings, _WORK.cache
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    key = cache.read_key(path, max_bytes) if cache else ""
+    data = cache.get_read(key) if cache else None
+    if data is None:
+        data = read_workbook(path, name, max_bytes)
+        if cache:
+            cache.put_read(key, data)
+    else:
+        data.path, data.file = path, name
+    dep = compute(data, settings)
+    check_department(dep, settings)
+    return dep
 
 
 def analyze(
@@ -165,33 +254,17 @@ def analyze(
     skipped: list[SkippedFile] | None = None,
     progress: Progress | None = None,
     cache: Cache | None = None,
-    pool: Any = None,
 ) -> tuple[list[Department], list[Finding]]:
-    """Read, compute and check a batch; unchanged files come from the cache, the rest from a pool."""
-    max_bytes = int(settings.max_file_mb * 1024 * 1024)
-    datas: list[WorkbookData | None] = [None] * len(files)
-    todo: list[tuple[int, str]] = []
-    for i, (path, name) in enumerate(files):
-        key = cache.read_key(path, max_bytes) if cache else ""
-        hit = cache.get_read(key) if cache else None
-        if hit is not None:
-            hit.path, hit.file = path, name
-            datas[i] = hit
+    """Read, compute and check a batch: each workbook in a worker process (or from the
+    cache), then the rules over the whole batch here."""
+    departments = []
+    with batch_gc(), worker_pool(len(files), Work(files, settings, cache)) as pool:
+        for dep in _run(pool, _analyze_one, len(files)):
+            departments.append(dep)
             if progress:
-                progress(name)
-        else:
-            todo.append((i, key))
-    jobs = [(files[i][0], files[i][1], max_bytes) for i, _ in todo]
-    results = pool.map(_read_one, jobs, chunksize=8) if pool is not None and len(jobs) >= PARALLEL_MIN else map(_read_one, jobs)
-    for (i, key), data in zip(todo, results, strict=True):
-        datas[i] = data
-        if cache:
-            cache.put_read(key, data)
-        if progress:
-            progress(data.file)
-    departments = [compute(d, settings) for d in datas if d is not None]
+                progress(dep.file)
     rank_departments(departments)
-    findings = run_checks(Batch(departments, skipped or []), settings)
+    findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     return departments, findings
 
 
@@ -223,11 +296,10 @@ def process(
 
     files, skipped = discover(inbox, exclude=[outdir])
     cache = Cache(outdir) if use_cache else None
-    pool = make_pool(len(files))
-    try:
+    with batch_gc():
         if on_stage:
             on_stage("读取并核对", len(files))
-        departments, findings = analyze(files, settings, skipped, progress, cache, pool)
+        departments, findings = analyze(files, settings, skipped, progress, cache)
         result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
         if not departments:
             return result  # nothing to summarize: an earlier summary stays as it was
@@ -236,35 +308,29 @@ def process(
         jobs, contents = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
         if on_stage:
             on_stage("生成部门结果", len(departments))
-        pending = [pool.submit(_write_outputs, job) for job in jobs] if pool is not None else []
-        summary_path = outdir / SUMMARY_NAME
-        summary_key = output_key("summary", result.run_date, contents, [(s.file, s.reason) for s in skipped])
-        if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
-            write_summary(result, summary_path)
-            if cache:
-                cache.record(SUMMARY_NAME, summary_key)
-        result.outputs.append(summary_path)
-        result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
-        if pool is None:
-            for job in jobs:
-                _write_outputs(job)
+        with worker_pool(len(jobs), Work(files, settings, departments=departments, jobs=jobs)) as pool:
+            # the workers write the department files while this process writes the summary
+            done = _run(pool, _write_outputs, len(jobs))
+            if pool is None:
+                done = list(done)
+            summary_path = outdir / SUMMARY_NAME
+            summary_key = output_key("summary", result.run_date, contents, [(s.file, s.reason) for s in skipped])
+            if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
+                write_summary(result, summary_path)
+                if cache:
+                    cache.record(SUMMARY_NAME, summary_key)
+            result.outputs.append(summary_path)
+            result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
+            for dep_name in done:  # re-raises a worker's failure (disk full, …)
                 if progress:
-                    progress(job[0].name)
-        for future in pending:
-            dep_name = future.result()  # re-raises a worker's failure (disk full, …)
-            if progress:
-                progress(dep_name)
-        skipped_count = len(departments) - len(jobs)
+                    progress(dep_name)
         if progress:
-            for _ in range(skipped_count):
+            for _ in range(len(departments) - len(jobs)):
                 progress("")
         if cache:
             cache.save_manifest()
-        result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result).encode("utf-8")))
+        result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result, contents).encode("utf-8")))
         return result
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
 
 
 OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]
@@ -299,10 +365,12 @@ def _department_jobs(
     return jobs, contents
 
 
-def _write_outputs(job: OutputJob) -> str:
+def _write_outputs(i: int) -> str:
+    """Write one department's files: a worker's task."""
     from .department_book import write_department_book
 
-    dep, run_date, todo, template = job
+    assert _WORK is not None
+    dep, run_date, todo, template = _WORK.jobs[i]
     for kind, path in todo:
         if kind == "workbook":
             write_department_book(dep, path, run_date)
@@ -346,5 +414,17 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def result_json(result: RunResult) -> str:
-    return json.dumps(result.as_json(), ensure_ascii=False, indent=2)
+def result_json(result: RunResult, departments: list[dict[str, Any]] | None = None) -> str:
+    """The run as JSON text, one department or finding per line.
+
+    Written by hand around json.dumps without `indent`: that path is json's C encoder, ~10×
+    faster than its indenting one on the 10+ MB of a large batch, and the file stays readable."""
+    lines = []
+    for key, value in result.as_json(departments).items():
+        name = json.dumps(key, ensure_ascii=False)
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            lines.append(f"  {name}: [\n    {items}\n  ]")
+        else:
+            lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

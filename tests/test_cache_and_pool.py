@@ -89,15 +89,54 @@ def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
 
 
 def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workbook):
+    """fork (Linux), spawn (Windows, macOS) and no pool at all: the same findings and bytes."""
     inbox = tmp_path / "inbox"
     for i in range(pipeline.PARALLEL_MIN + 2):
         spec = clean_spec()
         spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
         spec["指标评分"][i % 20]["得分"] = 0
         make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
-    pooled = process(inbox, tmp_path / "pooled", Settings(), RUN_DATE, reports=False, use_cache=False)
-    monkeypatch.setattr(pipeline, "make_pool", lambda jobs: None)
+    forked = process(inbox, tmp_path / "fork", Settings(), RUN_DATE, reports=False, use_cache=False)
+    monkeypatch.setattr(pipeline, "START_METHOD", "spawn")
+    spawned = process(inbox, tmp_path / "spawn", Settings(), RUN_DATE, reports=False, use_cache=False)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 10**6)
     serial = process(inbox, tmp_path / "serial", Settings(), RUN_DATE, reports=False, use_cache=False)
-    assert [f.as_dict() for f in pooled.findings] == [f.as_dict() for f in serial.findings]
-    a, b = _snapshot(tmp_path / "pooled"), _snapshot(tmp_path / "serial")
-    assert a.keys() == b.keys() and all(a[k][1] == b[k][1] for k in a)
+    expected = [f.as_dict() for f in serial.findings]
+    assert len(expected) > 14  # every department lost a point somewhere
+    for run, name in ((forked, "fork"), (spawned, "spawn")):
+        assert [f.as_dict() for f in run.findings] == expected, name
+        a, b = _snapshot(tmp_path / name), _snapshot(tmp_path / "serial")
+        assert a.keys() == b.keys() and all(a[k][1] == b[k][1] for k in a), name
+
+
+def test_workers_really_run(tmp_path, monkeypatch):
+    """The pool is not a formality: the reads happen in other processes."""
+    import os
+
+    work = pipeline.Work([], Settings())
+    with pipeline.worker_pool(pipeline.PARALLEL_MIN, work) as pool:
+        assert pool is not None
+        pids = set(pool.map(_pid, range(64), chunksize=1))
+    assert os.getpid() not in pids and len(pids) >= 1
+
+
+def _pid(_: int) -> int:
+    import os
+    import time
+
+    time.sleep(0.005)
+    return os.getpid()
+
+
+def test_same_bytes_under_another_extension_are_not_taken_from_the_cache(tmp_path):
+    """A read depends on the file's extension too: an .xlsx saved as .xls is refused, twice."""
+    from .conftest import CLEAN_FILE
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(CLEAN_FILE, inbox / "a.xlsx")
+    shutil.copyfile(CLEAN_FILE, inbox / "b.xls")
+    for _ in range(2):  # cold, then from the cache
+        result = process(inbox, tmp_path / "out", Settings(), RUN_DATE, reports=False)
+        s01 = {f.file for f in result.findings if f.code == "S01"}
+        assert s01 == {"b.xls"}

@@ -67,17 +67,25 @@ def _stamp(rule_: Rule, dep_name: str, file: str, h: Hit) -> Finding:
     )
 
 
-def run_checks(batch: Batch, settings: Settings) -> list[Finding]:
-    """Run every enabled rule; findings go to their departments; all are returned sorted."""
+def check_department(dep: Department, settings: Settings) -> None:
+    """Run the rules that look at one department alone; its findings are kept on it."""
+    found: list[Finding] = []
+    for code in sorted(RULES):
+        r = RULES[code]
+        if r.batch or code in settings.disabled or (r.needs_data and not dep.readable):
+            continue
+        found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
+    dep.findings = found
+
+
+def run_checks(batch: Batch, settings: Settings, departments_checked: bool = False) -> list[Finding]:
+    """Run every enabled rule; findings go to their departments; all are returned sorted.
+
+    `departments_checked`: check_department already ran on each (in a worker process)."""
     out: list[Finding] = []
-    for dep in batch.departments:
-        found: list[Finding] = []
-        for code in sorted(RULES):
-            r = RULES[code]
-            if r.batch or code in settings.disabled or (r.needs_data and not dep.readable):
-                continue
-            found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
-        dep.findings = found
+    if not departments_checked:
+        for dep in batch.departments:
+            check_department(dep, settings)
     by_file = {d.file: d for d in batch.departments}
     for code in sorted(RULES):
         r = RULES[code]
