@@ -20,9 +20,13 @@ TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(.*?)</c>', re.DOTALL)
 
 
-def formula_cells(path: Path, sheet: str) -> set[tuple[int, int]] | None:
-    """1-based (row, col) of the formula cells of `sheet`; None where the format cannot tell."""
+def formula_cells(path: Path, sheet: str, xml: bytes | None = None) -> set[tuple[int, int]] | None:
+    """1-based (row, col) of the formula cells of `sheet`; None where the format cannot tell.
+
+    `xml`: the sheet's XML of an xlsx, when the caller has it already."""
     suffix = path.suffix.lower()
+    if xml is not None and suffix in (".xlsx", ".xlsm"):
+        return _scan(xml)
     try:
         with zipfile.ZipFile(path) as z:
             if suffix in (".xlsx", ".xlsm"):
@@ -41,8 +45,11 @@ def _xlsx(z: zipfile.ZipFile, sheet: str) -> set[tuple[int, int]] | None:
     name = next((part for part, title in sheet_parts(z).items() if title == sheet), None)
     if name is None:
         return None
+    return _scan(z.read(name))
+
+
+def _scan(data: bytes) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
-    data = z.read(name)
     # a regular scan, not an XML parse: it is 10× faster and expands no entity whatever the file says
     for m in _CELL.finditer(data):
         if b"<f" in m.group(3):

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import schema as S
 from .formulas import formula_cells
-from .guard import MAX_FILE_BYTES, check_container
+from .guard import MAX_FILE_BYTES, inspect_container
 from .model import Cell, Hit, Note, Row, WorkbookData
 from .values import (
     Parsed,
@@ -35,8 +35,9 @@ NIL_WORDS = ("—", "——", "-", "－", "/", "／", "无", "空")
 class Grid:
     """A sheet as a list of rows, merged ranges filled from their top-left cell."""
 
-    def __init__(self, name: str, rows: list[list[Any]], merged: Iterable[Any] = ()):
+    def __init__(self, name: str, rows: list[list[Any]], merged: Iterable[Any] = (), xml: bytes | None = None):
         self.name = name
+        self.xml = xml  # the sheet's XML (xlsx only), for the formula scan
         self.source_name = name  # the sheet's name in the file, before label normalization
         self._labels: dict[str, tuple[int, int]] | None = None
         self.rows = rows
@@ -89,7 +90,7 @@ def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str
     """All sheets of a workbook, or the reason (in Chinese) it cannot be read."""
     import python_calamine as pc
 
-    reason = _precheck(path, max_bytes)
+    reason, xml = _precheck(path, max_bytes)
     if reason:
         return {}, reason
     try:
@@ -101,7 +102,7 @@ def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str
             sheet = wb.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)  # fresh lists: Grid may fill merges in place
             merged = sheet.merged_cell_ranges or ()
-            grids[name] = Grid(name, rows, merged)
+            grids[name] = Grid(name, rows, merged, xml.get(name))
         return grids, None
     except pc.PasswordError:
         return {}, "文件已加密（设有打开密码），请去掉密码后重新提交"
@@ -116,7 +117,16 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _precheck(path: Path, max_bytes: int) -> str | None:
+def _precheck(path: Path, max_bytes: int) -> tuple[str | None, dict[str, bytes]]:
+    """Why the file cannot be read (or None), and the XML of its contract sheets if xlsx."""
+    reason = _wrong_file(path)
+    if reason:
+        return reason, {}
+    return inspect_container(path, max_bytes, load=lambda sheet: normalize_label(sheet) in S.CONTRACT_SHEETS)
+
+
+def _wrong_file(path: Path) -> str | None:
+    """Why the file is not a workbook by its first bytes, or None."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -135,7 +145,7 @@ def _precheck(path: Path, max_bytes: int) -> str | None:
         if head.startswith(b"PK"):
             return "文件实际是 .xlsx 格式却以 .xls 为扩展名，请改为 .xlsx 后重新提交"
         return "文件内容不是工作簿（扩展名与内容不符，可能是改了扩展名的其他文件）"
-    return check_container(path, max_bytes)
+    return None
 
 
 def find_label(grid: Grid, label: str) -> tuple[int, int] | None:
@@ -279,7 +289,7 @@ class Reader:
         if "item" not in cols:
             return
         kinds = {c.id: c for c in S.FUNDS_TABLE.columns}
-        formulas = formula_cells(self.data.path, grid.source_name)
+        formulas = formula_cells(self.data.path, grid.source_name, grid.xml)
         for _, row in self._rows(grid, S.FUNDS_TABLE, cols, hr + 1, grid.height):
             label = normalize_label(row["item"].raw)
             if label not in S.FUNDS_ROWS or label in self.data.funds:

@@ -115,3 +115,28 @@ def test_year_typed_as_a_date_reads_as_its_year(tmp_path, make_workbook):
     assert deps[0].year == 2023
     assert [(f.code, f.location) for f in findings] == [("S07", "基本信息!B5")]
     assert "已按 2023 读取" in findings[0].message
+
+
+def test_sheet_names_come_from_any_valid_spelling_of_the_workbook_part(tmp_path):
+    """Prefixed elements, single quotes, escapes, absolute targets: all name their sheets."""
+    import zipfile
+
+    from perfeval.guard import sheet_parts
+
+    path = tmp_path / "odd.xlsx"
+    workbook = (
+        "<?xml version='1.0'?><x:workbook xmlns:x='http://schemas.openxmlformats.org/spreadsheetml/2006/main' "
+        "xmlns:rel='http://schemas.openxmlformats.org/officeDocument/2006/relationships'><x:sheets>"
+        "<x:sheet name='资金情况 &amp; 说明' sheetId='1' rel:id='rId7'/>"
+        '<x:sheet rel:id="rId2" sheetId="2" name="指标评分"/></x:sheets></x:workbook>'
+    )
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        "<Relationship Target='/xl/worksheets/a.xml' Id='rId7' Type='x'/>"
+        '<Relationship Id="rId2" Type="x" Target="worksheets/../worksheets/b.xml"/></Relationships>'
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", workbook)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+    with zipfile.ZipFile(path) as z:
+        assert sheet_parts(z) == {"xl/worksheets/a.xml": "资金情况 & 说明", "xl/worksheets/b.xml": "指标评分"}
