@@ -40,6 +40,7 @@ class Grid:
         self.xml = xml  # the sheet's XML (xlsx only), for the formula scan
         self.source_name = name  # the sheet's name in the file, before label normalization
         self._labels: dict[str, tuple[int, int]] | None = None
+        self._row_labels: dict[int, list[tuple[int, str]]] = {}
         self.rows = rows
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         for (r0, c0), (r1, c1) in merged:
@@ -66,17 +67,28 @@ class Grid:
         raw = row[c] if c < len(row) else ""
         if self.origin:
             r, c = self.origin.get((r, c), (r, c))
-        return Cell(self.name, r + 1, c + 1, raw)
+        return tuple.__new__(Cell, (self.name, r + 1, c + 1, raw, None, False))  # Cell(...), minus a call
 
     def labels(self) -> dict[str, tuple[int, int]]:
-        """Normalized text → its first position, built once per sheet."""
+        """Normalized text → its first position, not counting merged copies; built once."""
         if self._labels is None:
-            self._labels = {}
+            labels: dict[str, tuple[int, int]] = {}
+            origin = self.origin
             for r, row in enumerate(self.rows):
                 for c, raw in enumerate(row):
-                    if isinstance(raw, str) and raw and (r, c) not in self.origin:
-                        self._labels.setdefault(normalize_label(raw), (r, c))
+                    if raw and isinstance(raw, str) and not (origin and (r, c) in origin):
+                        labels.setdefault(normalize_label(raw), (r, c))
+            self._labels = labels
         return self._labels
+
+    def row_labels(self, r: int) -> list[tuple[int, str]]:
+        """(column, normalized text) of every text cell of row r, merged copies included."""
+        found = self._row_labels.get(r)
+        if found is None:
+            found = self._row_labels[r] = [
+                (c, normalize_label(raw)) for c, raw in enumerate(self.rows[r]) if raw and isinstance(raw, str)
+            ]
+        return found
 
     def same_merge(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         return self.origin.get(a, a) == self.origin.get(b, b)
@@ -173,11 +185,10 @@ def find_header(
     end = grid.height if stop is None else min(stop, grid.height)
     for r in range(start, end):
         found: dict[str, int] = {}
-        for c, raw in enumerate(grid.rows[r]):
-            if isinstance(raw, str):
-                key = labels.get(normalize_label(raw))
-                if key and key not in found:
-                    found[key] = c
+        for c, text in grid.row_labels(r):
+            key = labels.get(text)
+            if key and key not in found:
+                found[key] = c
         if len(found) >= 2 and (best is None or len(found) > len(best[1])):
             best = (r, found)
     return best
