@@ -9,6 +9,7 @@ from .atomic import atomic_path
 from .scoring import Department
 from .summary import Styles, Writer, department_sheet, fit_row, new_workbook, print_setup
 
+FIXES_SHEET = "需要修改的问题"
 FIX_COLUMNS = (("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16))
 
 
@@ -16,8 +17,8 @@ def write_department_book(dep: Department, target: Path, run_date: date) -> Path
     with atomic_path(target) as tmp:
         wb = new_workbook(tmp, f"{dep.name}绩效评价结果", run_date)
         st = Styles(wb)
-        department_sheet(Writer(wb.add_worksheet("评价结果"), st), dep)
-        _fixes(Writer(wb.add_worksheet("需要修改的问题"), st), dep, run_date)
+        department_sheet(Writer(wb.add_worksheet("评价结果"), st), dep, fixes_sheet=FIXES_SHEET)
+        _fixes(Writer(wb.add_worksheet(FIXES_SHEET), st), dep, run_date)
         print_setup(wb)
         wb.close()
     return target
@@ -38,7 +39,7 @@ def _fixes(w: Writer, dep: Department, run_date: date) -> None:
     for i, f in enumerate(dep.findings, start=1):
         r = hr + i
         w.num(r, 0, i, st.integer)
-        w.text(r, 1, f.severity.value)
+        w.text(r, 1, f.severity.value, st.severity(f.severity.value))
         w.text(r, 2, f.code)
         w.text(r, 3, f.sheet)
         w.text(r, 4, f.cell)
@@ -48,6 +49,4 @@ def _fixes(w: Writer, dep: Department, run_date: date) -> None:
         fit_row(ws, r, f.message, FIX_COLUMNS[5][1])
     if dep.findings:
         ws.autofilter(hr, 0, hr + len(dep.findings), len(FIX_COLUMNS) - 1)
-        for sev, fmt in st.severity.items():
-            ws.conditional_format(hr + 1, 1, hr + len(dep.findings), 1, {"type": "cell", "criteria": "==", "value": f'"{sev}"', "format": fmt})
     ws.freeze_panes(hr + 1, 0)

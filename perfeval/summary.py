@@ -84,29 +84,54 @@ def internal_link(sheet: str, cell: str = "A1") -> str:
     return "internal:'" + sheet.replace("'", "''") + "'!" + cell
 
 
+_BASE = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+_CELL = {**_BASE, "border": 1}
+STYLE_SPECS: dict[str, dict[str, Any]] = {
+    "title": {**_BASE, "bold": True, "font_size": 14},
+    "subtitle": {**_BASE, "font_color": "#595959"},
+    "header": {**_CELL, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "align": "center"},
+    "text": _CELL,
+    "wrap": {**_CELL, "text_wrap": True},
+    "money": {**_CELL, "num_format": "#,##0.00"},
+    "rate": {**_CELL, "num_format": "0.00%"},
+    "rate0": {**_CELL, "num_format": "0%"},
+    "number": {**_CELL, "num_format": "0.##"},
+    "integer": {**_CELL, "num_format": "0"},
+    "link": {**_CELL, "font_color": "#0563C1", "underline": 1},
+    "section": {**_BASE, "bold": True, "font_size": 12},
+    "label": {**_CELL, "bold": True, "bg_color": "#F2F2F2"},
+    # a finding's 级别 cell, filled by its severity
+    "error_cell": {**_CELL, "bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    "warning_cell": {**_CELL, "bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    # conditional formats (differential: only what changes)
+    "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    **{f"grade_{g}": {"bg_color": c} for g, c in GRADE_COLORS.items()},
+}
+
+
 class Styles:
+    """A workbook's cell formats, each added to the workbook the first time it is used (a
+    department's own workbook needs half of them, and every format costs at every write)."""
+
     def __init__(self, wb: xlsxwriter.Workbook):
-        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
-        self.subtitle = wb.add_format({**base, "font_color": "#595959"})
-        self.header = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "align": "center"})
-        self.text = wb.add_format({**base, "border": 1})
-        self.wrap = wb.add_format({**base, "border": 1, "text_wrap": True})
-        self.money = wb.add_format({**base, "border": 1, "num_format": "#,##0.00"})
-        self.rate = wb.add_format({**base, "border": 1, "num_format": "0.00%"})
-        self.rate0 = wb.add_format({**base, "border": 1, "num_format": "0%"})
-        self.number = wb.add_format({**base, "border": 1, "num_format": "0.##"})
-        self.integer = wb.add_format({**base, "border": 1, "num_format": "0"})
-        self.link = wb.add_format({**base, "border": 1, "font_color": "#0563C1", "underline": 1})
-        self.section = wb.add_format({**base, "bold": True, "font_size": 12})
-        self.label = wb.add_format({**base, "bold": True, "border": 1, "bg_color": "#F2F2F2"})
-        self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        self.yellow = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-        self.grade = {g: wb.add_format({"bg_color": c}) for g, c in GRADE_COLORS.items()}
-        self.severity = {
-            Severity.ERROR.value: self.red,
-            Severity.WARNING.value: self.yellow,
-        }
+        self._wb = wb
+
+    def __getattr__(self, name: str) -> Any:
+        spec = STYLE_SPECS.get(name)
+        if spec is None:
+            raise AttributeError(name)
+        fmt = self._wb.add_format(spec)
+        setattr(self, name, fmt)
+        return fmt
+
+    def severity(self, value: str) -> Any:
+        """The format of a finding's 级别 cell."""
+        if value == Severity.ERROR.value:
+            return self.error_cell
+        if value == Severity.WARNING.value:
+            return self.warning_cell
+        return self.text
 
 
 class Writer:
@@ -212,7 +237,8 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         for col in (9, 10):
             ws.conditional_format(hr + 1, col, last, col, {"type": "cell", "criteria": ">", "value": 1, "format": st.red})
             ws.conditional_format(hr + 1, col, last, col, {"type": "cell", "criteria": "between", "minimum": 0, "maximum": 0.8999999, "format": st.yellow})
-        for grade, fmt in st.grade.items():
+        for grade in GRADE_COLORS:
+            fmt = getattr(st, f"grade_{grade}")
             ws.conditional_format(hr + 1, 12, last, 12, {"type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
         ws.conditional_format(hr + 1, 14, last, 14, {"type": "cell", "criteria": ">", "value": 0, "format": st.red})
 
@@ -274,7 +300,7 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         w.text(r, 2, f.sheet)
         w.text(r, 3, f.cell)
         w.text(r, 4, f.code)
-        w.text(r, 5, f.severity.value)
+        w.text(r, 5, f.severity.value, st.severity(f.severity.value))
         w.text(r, 6, f.message, st.wrap)
         fit_row(ws, r, f.message, FINDING_COLUMNS[6][1])
         w.text(r, 7, f.filled)
@@ -287,8 +313,6 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
     last = hr + max(len(result.findings), 1)
     ws.autofilter(hr, 0, last, len(FINDING_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 0)
-    for sev, fmt in st.severity.items():
-        ws.conditional_format(hr + 1, 5, last, 5, {"type": "cell", "criteria": "==", "value": f'"{sev}"', "format": fmt})
 
 
 def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
@@ -350,8 +374,9 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
         ws.insert_chart(19 + k * int(16 * height + 2), 5, c, {"x_scale": 1.4, "y_scale": height})
 
 
-def department_sheet(w: Writer, d: Department) -> None:
-    """One department's results: basic information, funds with rates, 绩效分析, findings."""
+def department_sheet(w: Writer, d: Department, fixes_sheet: str = "") -> None:
+    """One department's results: basic information, funds with rates, 绩效分析, findings
+    (or, with `fixes_sheet`, their count and a link to the sheet that lists them)."""
     st, ws = w.st, w.ws
     ws.set_column(0, 0, 18)
     ws.set_column(1, 8, 14)
@@ -422,6 +447,14 @@ def department_sheet(w: Writer, d: Department) -> None:
         total = {"weight": d.total_weight, "score": d.total_score, "rate": d.score_rate}[key]
         w.num(rr, 1 + len(d.level1), total, st.rate0 if key == "rate" else st.number)
     r += 5
+    if fixes_sheet:
+        # the department's own workbook lists them, numbered, on a sheet of their own
+        text = f"四、发现的问题（{len(d.findings)} 条，逐条见“{fixes_sheet}”工作表）" if d.findings else "四、发现的问题（无）"
+        if d.findings:
+            ws.write_url(r, 0, internal_link(fixes_sheet), st.section, text)
+        else:
+            ws.write_string(r, 0, text, st.section)
+        return
     ws.write_string(r, 0, f"四、发现的问题（{len(d.findings)} 条）", st.section)
     r += 1
     # 说明 spans D:G, so the funds columns above keep their widths
@@ -430,7 +463,7 @@ def department_sheet(w: Writer, d: Department) -> None:
     ws.merge_range(r, 3, r, 6, "说明", st.header)
     for f in d.findings:
         r += 1
-        w.text(r, 0, f.severity.value)
+        w.text(r, 0, f.severity.value, st.severity(f.severity.value))
         w.text(r, 1, f.code)
         w.text(r, 2, f.location)
         ws.merge_range(r, 3, r, 6, "", st.wrap)

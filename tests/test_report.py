@@ -142,6 +142,15 @@ def test_department_book(tmp_path):
     rows = [r for r in fixes.iter_rows(min_row=5, values_only=True) if r[0]]
     assert len(rows) == len(dep.findings)
     assert ("F04", "资金情况", "C5") in {(r[2], r[3], r[4]) for r in rows}
+    fills = {r[1].value: r[1].fill.fgColor.rgb for r in fixes.iter_rows(min_row=5) if r[1].value}
+    assert fills["警告"].endswith("FFEB9C") and fills["提示"] == "00000000"  # the seed has no 错误
+    # 评价结果 counts them and links to that sheet instead of listing them a second time
+    results = wb["评价结果"]
+    texts = [c for row in results.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert f"四、发现的问题（{len(dep.findings)} 条，逐条见“需要修改的问题”工作表）" in texts
+    assert not any(f.message in texts for f in dep.findings)
+    link = next(c.hyperlink for row in results.iter_rows() for c in row if c.hyperlink)
+    assert link.location == "'需要修改的问题'!A1"
 
 
 def test_process_writes_a_book_and_report_per_department(tmp_path):

@@ -173,3 +173,19 @@ def test_summary_opens_in_libreoffice(outputs, tmp_path):
     )
     pdf = tmp_path / "绩效评价汇总.pdf"
     assert proc.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10000, proc.stderr
+
+
+def test_severity_cells_are_filled_by_severity(tmp_path):
+    import xlsxwriter
+
+    from perfeval.summary import STYLE_SPECS, Styles
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
+    builtin = len(wb.formats)
+    st = Styles(wb)
+    assert len(wb.formats) == builtin  # nothing is added before it is used
+    assert st.severity("错误") is st.error_cell and STYLE_SPECS["error_cell"]["bg_color"] == "#FFC7CE"
+    assert st.severity("警告") is st.warning_cell and STYLE_SPECS["warning_cell"]["bg_color"] == "#FFEB9C"
+    assert st.severity("提示") is st.text
+    assert len(wb.formats) == builtin + 3
+    wb.close()
