@@ -17,7 +17,7 @@ def write_department_book(dep: Department, target: Path, run_date: date) -> Path
     with atomic_path(target) as tmp:
         wb = new_workbook(tmp, f"{dep.name}绩效评价结果", run_date)
         st = Styles(wb)
-        department_sheet(Writer(wb.add_worksheet("评价结果"), st), dep, fixes_sheet=FIXES_SHEET)
+        department_sheet(Writer(wb.add_worksheet("评价结果"), st), dep, (FIXES_SHEET, "A5", "工作表"))
         _fixes(Writer(wb.add_worksheet(FIXES_SHEET), st), dep, run_date)
         print_setup(wb)
         wb.close()

@@ -176,8 +176,11 @@ def _write(result: RunResult, path: Path) -> None:
     _scores(Writer(scores, st), result)
     _findings(Writer(findings, st), result, sheet_of)
     _stats(wb, Writer(stats, st), result)
+    rows = finding_rows(result)
     for dep in deps:
-        department_sheet(Writer(wb.add_worksheet(sheet_of[dep.file]), st), dep)
+        first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
+        where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
+        department_sheet(Writer(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
     print_setup(wb)
     overview.activate()
     wb.close()
@@ -288,10 +291,22 @@ def _scores(w: Writer, result: RunResult) -> None:
         ws.autofilter(hr + 1, 0, hr + 1 + len(deps), 1 + len(groups) * 3)
 
 
+FINDINGS_HEADER = 3  # 0-based row of the 异常清单 header
+
+
+def finding_rows(result: RunResult) -> dict[str, tuple[int, int]]:
+    """File → the first and last (1-based) rows of its findings in 异常清单 (sorted by file)."""
+    rows: dict[str, tuple[int, int]] = {}
+    for i, f in enumerate(result.findings):
+        r = FINDINGS_HEADER + 2 + i
+        rows[f.file] = (rows.get(f.file, (r, r))[0], r)
+    return rows
+
+
 def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
     st, ws = w.st, w.ws
     _title(w, "异常清单（按文件、级别排序；单元格为需要修改的位置）", result)
-    hr = 3
+    hr = FINDINGS_HEADER
     w.header(hr, FINDING_COLUMNS)
     for i, f in enumerate(result.findings):
         r = hr + 1 + i
@@ -374,9 +389,9 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
         ws.insert_chart(19 + k * int(16 * height + 2), 5, c, {"x_scale": 1.4, "y_scale": height})
 
 
-def department_sheet(w: Writer, d: Department, fixes_sheet: str = "") -> None:
-    """One department's results: basic information, funds with rates, 绩效分析, findings
-    (or, with `fixes_sheet`, their count and a link to the sheet that lists them)."""
+def department_sheet(w: Writer, d: Department, findings_at: tuple[str, str, str]) -> None:
+    """One department's results: basic information, funds with rates, 绩效分析, and how many
+    findings, linked to where they are listed: `findings_at` = (sheet, first cell, "第 m–n 行")."""
     st, ws = w.st, w.ws
     ws.set_column(0, 0, 18)
     ws.set_column(1, 8, 14)
@@ -447,27 +462,10 @@ def department_sheet(w: Writer, d: Department, fixes_sheet: str = "") -> None:
         total = {"weight": d.total_weight, "score": d.total_score, "rate": d.score_rate}[key]
         w.num(rr, 1 + len(d.level1), total, st.rate0 if key == "rate" else st.number)
     r += 5
-    if fixes_sheet:
-        # the department's own workbook lists them, numbered, on a sheet of their own
-        text = f"四、发现的问题（{len(d.findings)} 条，逐条见“{fixes_sheet}”工作表）" if d.findings else "四、发现的问题（无）"
-        if d.findings:
-            ws.write_url(r, 0, internal_link(fixes_sheet), st.section, text)
-        else:
-            ws.write_string(r, 0, text, st.section)
-        return
-    ws.write_string(r, 0, f"四、发现的问题（{len(d.findings)} 条）", st.section)
-    r += 1
-    # 说明 spans D:G, so the funds columns above keep their widths
-    for col, label in ((0, "级别"), (1, "代码"), (2, "位置"), (7, "填报值"), (8, "计算值")):
-        w.text(r, col, label, st.header)
-    ws.merge_range(r, 3, r, 6, "说明", st.header)
-    for f in d.findings:
-        r += 1
-        w.text(r, 0, f.severity.value, st.severity(f.severity.value))
-        w.text(r, 1, f.code)
-        w.text(r, 2, f.location)
-        ws.merge_range(r, 3, r, 6, "", st.wrap)
-        w.text(r, 3, f.message, st.wrap)
-        w.text(r, 7, f.filled)
-        w.text(r, 8, f.computed)
-        fit_row(ws, r, f.message, 4 * 14)
+    # the findings themselves are listed once, on the sheet the link leads to
+    sheet, cell, where = findings_at
+    counts = f"错误 {d.errors}，警告 {d.warnings}，提示 {d.count(Severity.INFO)}"
+    if d.findings:
+        ws.write_url(r, 0, internal_link(sheet, cell), st.section, f"四、发现的问题（{len(d.findings)} 条：{counts}）→ 逐条见“{sheet}”{where}")
+    else:
+        ws.write_string(r, 0, "四、发现的问题（无）", st.section)

@@ -147,10 +147,10 @@ def test_department_book(tmp_path):
     # 评价结果 counts them and links to that sheet instead of listing them a second time
     results = wb["评价结果"]
     texts = [c for row in results.iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    assert f"四、发现的问题（{len(dep.findings)} 条，逐条见“需要修改的问题”工作表）" in texts
+    assert any(t.startswith(f"四、发现的问题（{len(dep.findings)} 条：") and t.endswith("→ 逐条见“需要修改的问题”工作表") for t in texts)
     assert not any(f.message in texts for f in dep.findings)
     link = next(c.hyperlink for row in results.iter_rows() for c in row if c.hyperlink)
-    assert link.location == "'需要修改的问题'!A1"
+    assert link.location == "'需要修改的问题'!A5"
 
 
 def test_process_writes_a_book_and_report_per_department(tmp_path):

@@ -56,6 +56,27 @@ def test_summary_sheets(outputs):
     assert "三、绩效分析" in texts and "合计" in texts
 
 
+def test_each_department_sheet_links_to_its_block_of_findings(outputs):
+    """Findings are listed once, in 异常清单; a department's sheet counts them and leads there."""
+    import re
+
+    result, out = outputs
+    wb = openpyxl.load_workbook(out / SUMMARY_NAME)
+    listed = wb["异常清单"]
+    for dep in result.departments:
+        ws = wb[next(n for n in wb.sheetnames[4:] if wb[n]["A2"].value == f"源文件：{dep.file}")]
+        cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("四、"))
+        if not dep.findings:
+            assert cell.value == "四、发现的问题（无）" and cell.hyperlink is None
+            continue
+        assert cell.value.startswith(f"四、发现的问题（{len(dep.findings)} 条：错误 {dep.errors}，警告 {dep.warnings}，")
+        first, last = map(int, re.search(r"第 (\d+)(?:–(\d+))? 行", cell.value).group(1, 2 if len(dep.findings) > 1 else 1))
+        assert cell.hyperlink.location == f"'异常清单'!A{first}" and last - first + 1 == len(dep.findings)
+        block = [listed.cell(row=r, column=2).value for r in range(first - 1, last + 2)]
+        assert block[1:-1] == [dep.file] * len(dep.findings)
+        assert dep.file not in (block[0], block[-1])  # the whole block, nothing more
+
+
 def test_summary_has_three_native_charts(outputs):
     _, out = outputs
     with zipfile.ZipFile(out / SUMMARY_NAME) as z:
