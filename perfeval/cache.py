@@ -34,6 +34,7 @@ class Cache:
         self.reads = self.folder / "reads"
         self.manifest_path = self.folder / "outputs.json"
         self._manifest: dict[str, str] | None = None
+        self._reads_made = False
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -42,21 +43,23 @@ class Cache:
         suffix = path.suffix.lower()
         return hashlib.sha256(f"{FORMAT}|{__version__}|{max_bytes}|{suffix}|{file_digest(path)}".encode()).hexdigest()
 
-    def get_read(self, key: str) -> WorkbookData | None:
-        target = self.reads / f"{key}.pickle"
+    def get_read(self, key: str) -> tuple[WorkbookData, bytes] | None:
+        """The cached read and its pickled bytes, or None."""
         try:
-            with target.open("rb") as fh:
-                data = pickle.load(fh)  # written by us, into the user's own output folder
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            blob = (self.reads / f"{key}.pickle").read_bytes()
+            data = pickle.loads(blob)  # written by us, into the user's own output folder
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
             return None
-        return data if isinstance(data, WorkbookData) else None
+        return (data, blob) if isinstance(data, WorkbookData) else None
 
-    def put_read(self, key: str, data: WorkbookData) -> None:
+    def put_read(self, key: str, blob: bytes) -> None:
+        """Keep a read, pickled (see `pickle_read`)."""
         try:
-            self.reads.mkdir(parents=True, exist_ok=True)
+            if not self._reads_made:
+                self.reads.mkdir(parents=True, exist_ok=True)
+                self._reads_made = True
             tmp = self.reads / f".{key}.{os.getpid()}.tmp"
-            with tmp.open("wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.write_bytes(blob)
             os.replace(tmp, self.reads / f"{key}.pickle")
         except OSError:
             pass  # a cache that cannot be written only costs time
@@ -91,3 +94,7 @@ class Cache:
 
 def output_key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps([__version__, *parts], ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def pickle_read(data: WorkbookData) -> bytes:
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)

@@ -8,6 +8,7 @@ import gc
 import io
 import json
 import os
+import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_bytes_atomic
-from .cache import Cache, file_digest, output_key
+from .cache import Cache, file_digest, output_key, pickle_read
 from .checks import Batch, SkippedFile, check_department, run_checks
 from .config import Settings
 from .findings import Finding, FindingCounts, Severity
@@ -157,9 +158,12 @@ class Work:
 _WORK: Work | None = None
 
 
+_IN_WORKER = False
+
+
 def _start_worker(work: Work) -> None:
-    global _WORK
-    _WORK = work
+    global _WORK, _IN_WORKER
+    _WORK, _IN_WORKER = work, True
     gc.set_threshold(*BATCH_GC)  # spawned workers do not inherit the parent's settings
 
 
@@ -229,23 +233,31 @@ def _run(pool: Any, task: Callable[[int], Any], count: int) -> Iterator[Any]:
     return pool.map(task, range(count), chunksize=max(1, min(16, count // 16)))
 
 
-def _analyze_one(i: int) -> Department:
-    """Read (or take from the cache), compute and check one workbook: a worker's task."""
+def _analyze_one(i: int) -> tuple[Department, bytes | None]:
+    """Read (or take from the cache), compute and check one workbook: a worker's task.
+
+    In a worker process the read comes back pickled once, the same bytes the cache keeps,
+    rather than pickled again inside the department."""
     assert _WORK is not None
     path, name = _WORK.files[i]
     settings, cache = _WORK.settings, _WORK.cache
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     key = cache.read_key(path, max_bytes) if cache else ""
-    data = cache.get_read(key) if cache else None
-    if data is None:
-        data = read_workbook(path, name, max_bytes)
+    hit = cache.get_read(key) if cache else None
+    if hit is None:
+        data, blob = read_workbook(path, name, max_bytes), None
         if cache:
-            cache.put_read(key, data)
+            blob = pickle_read(data)
+            cache.put_read(key, blob)
     else:
+        data, blob = hit
         data.path, data.file = path, name
     dep = compute(data, settings)
     check_department(dep, settings)
-    return dep
+    if not _IN_WORKER:
+        return dep, None
+    dep.data = None  # type: ignore[assignment]  # travels as `blob` (path and file set again on arrival)
+    return dep, blob if blob is not None else pickle_read(data)
 
 
 def analyze(
@@ -259,7 +271,10 @@ def analyze(
     cache), then the rules over the whole batch here."""
     departments = []
     with batch_gc(), worker_pool(len(files), Work(files, settings, cache)) as pool:
-        for dep in _run(pool, _analyze_one, len(files)):
+        for (dep, blob), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
+            if blob is not None:
+                dep.data = pickle.loads(blob)
+                dep.data.path, dep.data.file = path, name
             departments.append(dep)
             if progress:
                 progress(dep.file)
