@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import DuplicateWorksheetName
 
 from . import schema as S
 from .atomic import atomic_path
@@ -49,20 +50,49 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
 def sheet_names(names: list[str], taken: tuple[str, ...] = FIXED_SHEETS) -> list[str]:
-    """Valid, unique (case-insensitively, as Excel compares) sheet names within 31 characters."""
+    """Valid, unique (case-insensitively, as Excel compares) sheet names of at most 31 UTF-16
+    units (Excel's count: a character beyond U+FFFF, such as 𠀾, takes two)."""
     used = {t.casefold() for t in taken} | {"history"}
     out = []
     for name in names:
         base = _BAD_SHEET_CHARS.sub("_", name).strip().strip("'") or "部门"
-        base = base[:31]
-        candidate, n = base, 1
+        candidate, n = _clip_sheet_name(base, 31), 1
         while candidate.casefold() in used:
             n += 1
             suffix = f"({n})"
-            candidate = base[: 31 - len(suffix)] + suffix
+            candidate = _clip_sheet_name(base, 31 - len(suffix)) + suffix
         used.add(candidate.casefold())
         out.append(candidate)
     return out
+
+
+def _clip_sheet_name(text: str, units: int) -> str:
+    out, n = [], 0
+    for ch in text:
+        n += 2 if ord(ch) > 0xFFFF else 1
+        if n > units:
+            break
+        out.append(ch)
+    return "".join(out).rstrip("'") or "部门"
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """xlsxwriter compares each new sheet's name with every earlier one: O(n²), 1.5 s of a
+    4000-department summary. The names given here come from `sheet_names` (valid and unique), so
+    uniqueness is kept in a set; the other checks are xlsxwriter's own, run on a one-sheet list."""
+
+    def _check_sheetname(self, sheetname, is_chartsheet=False):  # type: ignore[no-untyped-def]
+        seen: set[str] = self.__dict__.setdefault("_perfeval_sheet_names", set())
+        key = (sheetname or "").lower()
+        if key and key in seen:
+            raise DuplicateWorksheetName(f"Sheetname '{sheetname}', with case ignored, is already in use.")
+        objs, self.worksheets_objs = self.worksheets_objs, []
+        try:
+            name = super()._check_sheetname(sheetname, is_chartsheet)  # length, characters, quotes
+        finally:
+            self.worksheets_objs = objs
+        seen.add(name.lower())
+        return name
 
 
 def display_width(text: str) -> int:
@@ -195,7 +225,7 @@ def print_setup(wb: xlsxwriter.Workbook) -> None:
 
 def new_workbook(path: Path, title: str, run_date: date) -> xlsxwriter.Workbook:
     """A workbook that writes strings as strings, dated by the run (byte-stable output)."""
-    wb = xlsxwriter.Workbook(
+    wb = _Workbook(
         str(path),
         # in_memory: no temp file per XML part (they cost more than the XML itself)
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},

@@ -210,3 +210,37 @@ def test_severity_cells_are_filled_by_severity(tmp_path):
     assert st.severity("提示") is st.text
     assert len(wb.formats) == builtin + 3
     wb.close()
+
+
+def test_sheet_names_count_utf16_units_like_excel(tmp_path):
+    """A character beyond U+FFFF counts twice in Excel's 31 limit (xlsxwriter refuses more)."""
+    from perfeval.summary import new_workbook
+
+    rare = "𠀾" * 20 + "局"  # 21 characters, 41 UTF-16 units
+    names = sheet_names([rare, rare, "a" * 30 + "'", "A" * 40])
+    assert names[0] == "𠀾" * 15 and names[1] == "𠀾" * 14 + "(2)" and names[2] == "a" * 30
+    wb = new_workbook(tmp_path / "n.xlsx", "t", RUN_DATE)
+    for name in names:
+        wb.add_worksheet(name)  # xlsxwriter's own checks pass
+    wb.close()
+
+
+def test_workbook_still_refuses_bad_or_repeated_sheet_names(tmp_path):
+    """Our set-based uniqueness check keeps every check xlsxwriter makes."""
+    from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
+
+    from perfeval.summary import new_workbook
+
+    wb = new_workbook(tmp_path / "n.xlsx", "t", RUN_DATE)
+    for i in range(50):
+        wb.add_worksheet(f"部门{i}")
+    with pytest.raises(DuplicateWorksheetName):
+        wb.add_worksheet("部门7")
+    wb.add_worksheet("Summary")
+    with pytest.raises(DuplicateWorksheetName):
+        wb.add_worksheet("SUMMARY")  # case is ignored, as in Excel
+    for bad in ("a/b", "x" * 32, "'q"):
+        with pytest.raises(InvalidWorksheetName):
+            wb.add_worksheet(bad)
+    assert [ws.name for ws in wb.worksheets()][:3] == ["部门0", "部门1", "部门2"]
+    wb.close()
