@@ -283,11 +283,18 @@ class Reader:
         """The raw rows of a table between `first` and `stop` (0-based, stop exclusive)."""
         out = []
         positions = [(col.id, cols[col.id]) for col in table.columns if col.id in cols]
-        for r in range(first, min(stop, grid.height)):
-            values = grid.rows[r]
-            if all(c >= len(values) or is_blank(values[c]) for _, c in positions):
+        name, origin, rows, new = grid.name, grid.origin, grid.rows, tuple.__new__
+        for r in range(first, min(stop, len(rows))):
+            values = rows[r]
+            n = len(values)
+            raws = [values[c] if c < n else "" for _, c in positions]
+            if all(map(is_blank, raws)):
                 continue  # the template's empty rows: nothing to keep
-            out.append((r, {key: grid.cell(r, c) for key, c in positions}))
+            row: Row = {}
+            for (key, c), raw in zip(positions, raws, strict=True):
+                rr, cc = origin.get((r, c), (r, c)) if origin else (r, c)
+                row[key] = new(Cell, (name, rr + 1, cc + 1, raw, None, False))  # Cell(...), minus a call
+            out.append((r, row))
         return out
 
     def _read_funds(self, grid: Grid) -> None:
