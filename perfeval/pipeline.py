@@ -216,9 +216,10 @@ def worker_pool(tasks: int, work: Work) -> Iterator[Any]:
     # fork: workers start with perfeval imported and `work` already in memory (nothing is
     # pickled); elsewhere (Windows) `work` is pickled once per worker
     context = multiprocessing.get_context(START_METHOD if START_METHOD in methods else None)
-    # objects alive now are never scanned by a forked worker's collector, so the pages they sit
-    # on are not copied into each worker just for that (batch_gc unfreezes them at the end)
-    gc.freeze()
+    if _gc_depth:
+        # objects alive now are never scanned by a forked worker's collector, so the pages they
+        # sit on are not copied into each worker just for that (batch_gc unfreezes them at the end)
+        gc.freeze()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(work,))
     try:
         yield pool
