@@ -282,6 +282,9 @@ def analyze(
             departments.append(dep)
             if progress:
                 progress(dep.file)
+        if _gc_depth > 1:
+            # the batch now lives until the end: later collections need not scan it again
+            gc.freeze()
     rank_departments(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     return departments, findings
