@@ -12,5 +12,5 @@ def test_benchmark_script_runs(tmp_path):
         capture_output=True, text=True, timeout=600, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    for line in ("ratio perfeval / floor", "peak RSS", "re-run, unchanged inbox", "perfeval check, one workbook", "scaling 28 / 14"):
+    for line in ("ratio perfeval / floor", "peak RSS", "re-run, unchanged inbox", "perfeval check, one workbook", "scaling 28 / 14 (median of paired runs)"):
         assert line in proc.stdout, proc.stdout
