@@ -64,6 +64,17 @@ class Cache:
         except OSError:
             pass  # a cache that cannot be written only costs time
 
+    def prune_reads(self, keep: set[str]) -> None:
+        """Remove the reads of files that are no longer in the batch (or have changed)."""
+        try:
+            entries = list(self.reads.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            stale_temp = entry.name.startswith(".") and entry.suffix == ".tmp"  # a killed run's
+            if stale_temp or (entry.suffix == ".pickle" and entry.stem not in keep):
+                entry.unlink(missing_ok=True)
+
     # --- outputs -------------------------------------------------------------------------
 
     @property

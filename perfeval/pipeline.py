@@ -237,7 +237,7 @@ def _run(pool: Any, task: Callable[[int], Any], count: int) -> Iterator[Any]:
     return pool.map(task, range(count), chunksize=max(1, min(16, count // 16)))
 
 
-def _analyze_one(i: int) -> tuple[Department, bytes | None]:
+def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
     """Read (or take from the cache), compute and check one workbook: a worker's task.
 
     In a worker process the read comes back pickled once, the same bytes the cache keeps,
@@ -259,9 +259,9 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None]:
     dep = compute(data, settings)
     check_department(dep, settings)
     if not _IN_WORKER:
-        return dep, None
+        return dep, None, key
     dep.data = None  # type: ignore[assignment]  # travels as `blob` (path and file set again on arrival)
-    return dep, blob if blob is not None else pickle_read(data)
+    return dep, blob if blob is not None else pickle_read(data), key
 
 
 def analyze(
@@ -273,18 +273,21 @@ def analyze(
 ) -> tuple[list[Department], list[Finding]]:
     """Read, compute and check a batch: each workbook in a worker process (or from the
     cache), then the rules over the whole batch here."""
-    departments = []
+    departments, keys = [], set()
     with batch_gc(), worker_pool(len(files), Work(files, settings, cache)) as pool:
-        for (dep, blob), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
+        for (dep, blob, key), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
             if blob is not None:
                 dep.data = pickle.loads(blob)
                 dep.data.path, dep.data.file = path, name
             departments.append(dep)
+            keys.add(key)
             if progress:
                 progress(dep.file)
         if _gc_depth > 1:
             # the batch now lives until the end: later collections need not scan it again
             gc.freeze()
+    if cache:
+        cache.prune_reads(keys)  # files that left the inbox, or changed, are not kept forever
     rank_departments(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     return departments, findings

@@ -140,3 +140,14 @@ def test_same_bytes_under_another_extension_are_not_taken_from_the_cache(tmp_pat
         result = process(inbox, tmp_path / "out", Settings(), RUN_DATE, reports=False)
         s01 = {f.file for f in result.findings if f.code == "S01"}
         assert s01 == {"b.xls"}
+
+
+def test_reads_of_files_that_left_the_inbox_are_dropped(inbox, tmp_path):
+    """The cache keeps one read per file of the last batch, not every version ever seen."""
+    out = tmp_path / "out"
+    process(inbox, out, Settings(), RUN_DATE, reports=False)
+    reads = out / CACHE_DIR / "reads"
+    assert len(list(reads.glob("*.pickle"))) == 7
+    (inbox / "07_兰州新区交通运输局.xlsx").unlink()
+    process(inbox, out, Settings(), RUN_DATE, reports=False)
+    assert len(list(reads.glob("*.pickle"))) == 6
