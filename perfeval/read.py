@@ -67,7 +67,8 @@ class Grid:
         raw = row[c] if c < len(row) else ""
         if self.origin:
             r, c = self.origin.get((r, c), (r, c))
-        return tuple.__new__(Cell, (self.name, r + 1, c + 1, raw, None, False))  # Cell(...), minus a call
+        # Cell(self.name, r + 1, c + 1, raw) without the call: every table cell is made here
+        return tuple.__new__(Cell, (self.name, r + 1, c + 1, raw, None, False))
 
     def labels(self) -> dict[str, tuple[int, int]]:
         """Normalized text → its first position, not counting merged copies; built once."""
@@ -283,18 +284,11 @@ class Reader:
         """The raw rows of a table between `first` and `stop` (0-based, stop exclusive)."""
         out = []
         positions = [(col.id, cols[col.id]) for col in table.columns if col.id in cols]
-        name, origin, rows, new = grid.name, grid.origin, grid.rows, tuple.__new__
-        for r in range(first, min(stop, len(rows))):
-            values = rows[r]
-            n = len(values)
-            raws = [values[c] if c < n else "" for _, c in positions]
-            if all(map(is_blank, raws)):
+        for r in range(first, min(stop, grid.height)):
+            values = grid.rows[r]
+            if all(c >= len(values) or is_blank(values[c]) for _, c in positions):
                 continue  # the template's empty rows: nothing to keep
-            row: Row = {}
-            for (key, c), raw in zip(positions, raws, strict=True):
-                rr, cc = origin.get((r, c), (r, c)) if origin else (r, c)
-                row[key] = new(Cell, (name, rr + 1, cc + 1, raw, None, False))  # Cell(...), minus a call
-            out.append((r, row))
+            out.append((r, {key: grid.cell(r, c) for key, c in positions}))
         return out
 
     def _read_funds(self, grid: Grid) -> None:
