@@ -32,11 +32,6 @@ def column_number(letters: bytes) -> int:
     return n
 
 
-def check_container(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> str | None:
-    """None if the file may be parsed; else the reason, in Chinese."""
-    return inspect_container(path, max_file_bytes)[0]
-
-
 def inspect_container(
     path: Path, max_file_bytes: int = MAX_FILE_BYTES, load: Callable[[str], bool] = lambda sheet: True
 ) -> tuple[str | None, dict[str, bytes]]:
@@ -67,12 +62,13 @@ def inspect_container(
             for info in infos:
                 if not _parsed_part(info.filename):
                     continue
-                title = ""
+                title, loaded = "", False
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                     if names is None:
                         names = sheet_parts(z)
                     title = names.get(info.filename, info.filename)
-                if title and load(title) and info.file_size <= MAX_SHEET_XML:
+                    loaded = load(title)
+                if loaded and info.file_size <= MAX_SHEET_XML:
                     data = z.read(info)
                     head = data[:4096]
                 else:
@@ -81,7 +77,7 @@ def inspect_container(
                         head = fh.read(4096)
                 if _DTD.search(head):
                     return f"“{info.filename}”含有 DTD/实体声明（XML 炸弹的写法），正常的工作簿不会有，已拒绝", {}
-                if title and load(title):
+                if loaded:
                     # only sheets that will be loaded: a reader allocates their whole used range
                     reason = _sheet_extent(info, data, title)
                     if reason:
