@@ -34,7 +34,6 @@ class Cache:
         self.reads = self.folder / "reads"
         self.manifest_path = self.folder / "outputs.json"
         self._manifest: dict[str, str] | None = None
-        self._reads_made = False
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -55,9 +54,7 @@ class Cache:
     def put_read(self, key: str, blob: bytes) -> None:
         """Keep a read, pickled (see `pickle_read`)."""
         try:
-            if not self._reads_made:
-                self.reads.mkdir(parents=True, exist_ok=True)
-                self._reads_made = True
+            self.reads.mkdir(parents=True, exist_ok=True)
             tmp = self.reads / f".{key}.{os.getpid()}.tmp"
             tmp.write_bytes(blob)
             os.replace(tmp, self.reads / f"{key}.pickle")

@@ -151,7 +151,6 @@ class Work:
     files: list[tuple[Path, str]]
     settings: Settings
     cache: Cache | None = None
-    departments: list[Department] = field(default_factory=list)
     jobs: list[OutputJob] = field(default_factory=list)
 
 
@@ -333,7 +332,7 @@ def process(
         jobs, contents = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
         if on_stage:
             on_stage("生成部门结果", len(departments))
-        with worker_pool(len(jobs), Work(files, settings, departments=departments, jobs=jobs)) as pool:
+        with worker_pool(len(jobs), Work(files, settings, jobs=jobs)) as pool:
             # the workers write the department files while this process writes the summary
             done = _run(pool, _write_outputs, len(jobs))
             if pool is None:
