@@ -19,6 +19,7 @@ from . import schema as S
 from .atomic import atomic_path
 from .findings import Severity
 from .values import normalize_label
+from .xlsxfast import FastWorkbook
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
@@ -76,7 +77,7 @@ def _clip_sheet_name(text: str, units: int) -> str:
     return "".join(out).rstrip("'") or "部门"
 
 
-class _Workbook(xlsxwriter.Workbook):
+class _Workbook(FastWorkbook):
     """xlsxwriter compares each new sheet's name with every earlier one: O(n²), 1.5 s of a
     4000-department summary. The names given here come from `sheet_names` (valid and unique), so
     uniqueness is kept in a set; the other checks are xlsxwriter's own, run on a one-sheet list."""
