@@ -39,6 +39,22 @@ class FastSheet(Worksheet):
     """A worksheet whose <sheetData> is written by a tight loop for numbers, shared strings and
     formatted blanks; identical XML to Worksheet._write_rows."""
 
+    # write_*(row, col, …) go straight to xlsxwriter's undecorated methods ("A1" the usual way)
+    def write_string(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if type(row) is int:
+            return self._write_string(row, col, *args, **kwargs)
+        return super().write_string(row, col, *args, **kwargs)
+
+    def write_number(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if type(row) is int:
+            return self._write_number(row, col, *args, **kwargs)
+        return super().write_number(row, col, *args, **kwargs)
+
+    def write_blank(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if type(row) is int:
+            return self._write_blank(row, col, *args, **kwargs)
+        return super().write_blank(row, col, *args, **kwargs)
+
     def _calculate_spans(self) -> None:
         if self.comments:
             super()._calculate_spans()

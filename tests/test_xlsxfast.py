@@ -73,6 +73,9 @@ def _book(cls: type) -> bytes:
     ws.write_string("C82", "A1 string")
     ws.write_number("D82", 5, bold)
     ws.write_blank("E82", None, bold)
+    ws.write_string(88, 0, "关键字", cell_format=bold)
+    ws.write_number(88, 1, 7, cell_format=bold)
+    ws.write_blank(88, 2, None, cell_format=bold)
     ws.write_formula(82, 0, "=SUM(A1:A3)", bold, 6)
     ws.write_boolean(82, 1, True, bold)
     ws.write_url(83, 0, "internal:'数据'!A1", bold, "回到顶部")
@@ -111,9 +114,15 @@ def test_stock_classes_stand_in_when_the_probe_fails(monkeypatch):
     wb.close()
 
 
-def test_fast_paths_are_taken():
+def test_fast_paths_are_taken(monkeypatch):
     """The test above compares like with like only if the fast loops really ran."""
     calls = []
+
+    def wrapped(*args, **kwargs):  # xlsxwriter's write_* with their "A1"-parsing wrapper
+        raise AssertionError("(row, col) writes should skip the wrapper")
+
+    for name in ("write_string", "write_number", "write_blank"):
+        monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, name, wrapped)
 
     class Counting(xlsxfast.FastSheet):
         def _write_cell(self, row, col, cell):  # the generic per-cell writer
