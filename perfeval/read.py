@@ -63,12 +63,19 @@ class Grid:
 
     def cell(self, r: int, c: int) -> Cell:
         """The cell at 0-based (r, c), located at the cell a person would edit."""
+        return self.row_cells(r, ((None, c),))[None]
+
+    def row_cells(self, r: int, positions: Iterable[tuple[Any, int]]) -> dict[Any, Cell]:
+        """{key: cell} of row r for (key, 0-based column) positions: a table row in one go."""
         row = self.rows[r] if r < len(self.rows) else ()
-        raw = row[c] if c < len(row) else ""
-        if self.origin:
-            r, c = self.origin.get((r, c), (r, c))
-        # Cell(self.name, r + 1, c + 1, raw) without the call: every table cell is made here
-        return tuple.__new__(Cell, (self.name, r + 1, c + 1, raw, None, False))
+        width, origin, name, new = len(row), self.origin, self.name, tuple.__new__
+        out = {}
+        for key, c in positions:
+            raw = row[c] if c < width else ""
+            rr, cc = origin.get((r, c), (r, c)) if origin else (r, c)
+            # Cell(name, rr + 1, cc + 1, raw) without the call: every table cell is made here
+            out[key] = new(Cell, (name, rr + 1, cc + 1, raw, None, False))
+        return out
 
     def labels(self) -> dict[str, tuple[int, int]]:
         """Normalized text → its first position, not counting merged copies; built once."""
@@ -288,7 +295,7 @@ class Reader:
             values = grid.rows[r]
             if all(c >= len(values) or is_blank(values[c]) for _, c in positions):
                 continue  # the template's empty rows: nothing to keep
-            out.append((r, {key: grid.cell(r, c) for key, c in positions}))
+            out.append((r, grid.row_cells(r, positions)))
         return out
 
     def _read_funds(self, grid: Grid) -> None:

@@ -19,11 +19,21 @@ _UNIT_IN_BRACKETS = re.compile(r"[（(][^（）()]*[）)]$")
 
 def clean_text(raw: Any) -> str:
     """Text of a cell with invisible characters removed and spaces trimmed."""
+    if isinstance(raw, str):
+        # the rules ask for the same short texts again and again: worth remembering
+        return _clean_short(raw) if len(raw) <= 256 else _clean(raw)
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return str(raw).translate(_INVISIBLE).strip().strip("\u00a0\u3000").strip()
+    return _clean(str(raw))
+
+
+def _clean(text: str) -> str:
+    return text.translate(_INVISIBLE).strip().strip("\u00a0\u3000").strip()
+
+
+_clean_short = functools.lru_cache(maxsize=8192)(_clean)
 
 
 def normalize_label(raw: Any) -> str:
