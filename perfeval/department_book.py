@@ -2,26 +2,103 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from .atomic import atomic_path
+from .atomic import write_bytes_atomic
+from .fastbook import Book, Unsupported, frame_for
 from .scoring import Department
-from .summary import Styles, Writer, department_sheet, fit_row, new_workbook, print_setup
+from .summary import STYLE_SPECS, Styles, Writer, department_sheet, fit_row, new_workbook, print_setup
 
+RESULTS_SHEET = "评价结果"
 FIXES_SHEET = "需要修改的问题"
+SHEETS = (RESULTS_SHEET, FIXES_SHEET)
 FIX_COLUMNS = (("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16))
 
 
 def write_department_book(dep: Department, target: Path, run_date: date) -> Path:
-    with atomic_path(target) as tmp:
-        wb = new_workbook(tmp, f"{dep.name}绩效评价结果", run_date)
-        st = Styles(wb)
-        department_sheet(Writer(wb.add_worksheet("评价结果"), st), dep, (FIXES_SHEET, "A5", "工作表"))
-        _fixes(Writer(wb.add_worksheet(FIXES_SHEET), st), dep, run_date)
+    return write_bytes_atomic(target, department_book_bytes(dep, run_date))
+
+
+def department_book_bytes(dep: Department, run_date: date) -> bytes:
+    """The workbook, written straight to its XML (fastbook), or by xlsxwriter where that
+    cannot promise xlsxwriter's bytes: the two give the same file."""
+    frame = frame_for(SHEETS, _reference, _probe)
+    if frame is not None:
+        try:
+            book = Book(frame)
+            _layout(book, Styles(book), dep, run_date)
+            return book.close(_title(dep), run_date)
+        except Unsupported:
+            pass
+    return xlsxwriter_book_bytes(dep, run_date)
+
+
+def xlsxwriter_book_bytes(dep: Department, run_date: date) -> bytes:
+    buf = io.BytesIO()
+    wb = new_workbook(buf, _title(dep), run_date)
+    st = Styles(wb)
+    st.pin()
+    _layout(wb, st, dep, run_date)
+    wb.close()
+    return buf.getvalue()
+
+
+def _title(dep: Department) -> str:
+    return f"{dep.name}绩效评价结果"
+
+
+def _layout(wb: Any, st: Styles, dep: Department, run_date: date) -> None:
+    department_sheet(Writer(wb.add_worksheet(RESULTS_SHEET), st), dep, (FIXES_SHEET, "A5", "工作表"))
+    _fixes(Writer(wb.add_worksheet(FIXES_SHEET), st), dep, run_date)
+    print_setup(wb)
+
+
+def _reference() -> tuple[bytes, dict[Any, int]]:
+    """A workbook of this layout as xlsxwriter writes it, and each format's style index."""
+    buf = io.BytesIO()
+    wb = new_workbook(buf, "", date(2000, 1, 1))
+    st = Styles(wb)
+    st.pin()
+    for name in SHEETS:
+        wb.add_worksheet(name).write_string(0, 0, name, st.text)
+    print_setup(wb)
+    wb.close()
+    xf = {tuple(sorted(spec.items())): getattr(st, name).xf_index for name, spec in STYLE_SPECS.items() if name in st.__dict__}
+    return buf.getvalue(), xf
+
+
+def _probe(frame: Any) -> bool:
+    """Whether a small workbook using every part of the layout comes out the same both ways."""
+
+    def layout(wb: Any, st: Styles) -> None:
+        ws = wb.add_worksheet(RESULTS_SHEET)
+        ws.set_column(0, 0, 18)
+        ws.set_column(1, 8, 14)
+        for r in range(40):
+            ws.write_string(r, r % 3, f"文本 & <{r}>", st.text)
+            ws.write_number(r, 3 + r % 4, r / 7, st.money)
+            ws.write_blank(r, 8, None, st.rate)
+        ws.set_row(5, 28)
+        ws.write_url(41, 0, "internal:'需要修改的问题'!A5", st.section, "四、发现的问题")
+        other = wb.add_worksheet(FIXES_SHEET)
+        Writer(other, st).header(3, FIX_COLUMNS)
+        other.write_string(4, 0, " 空白 ", st.wrap)
+        other.autofilter(3, 0, 4, len(FIX_COLUMNS) - 1)
+        other.freeze_panes(4, 0)
         print_setup(wb)
-        wb.close()
-    return target
+
+    book = Book(frame)
+    layout(book, Styles(book))
+    buf = io.BytesIO()
+    wb = new_workbook(buf, "探针 & <标题>", date(2000, 1, 1))
+    st = Styles(wb)
+    st.pin()
+    layout(wb, st)
+    wb.close()
+    return book.close("探针 & <标题>", date(2000, 1, 1)) == buf.getvalue()
 
 
 def _fixes(w: Writer, dep: Department, run_date: date) -> None:

@@ -10,7 +10,7 @@ import math
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import xlsxwriter
 from xlsxwriter.exceptions import DuplicateWorksheetName
@@ -141,6 +141,11 @@ STYLE_SPECS: dict[str, dict[str, Any]] = {
 }
 
 
+# formats of conditional formatting (differential): never a cell's own
+CONDITIONAL_STYLES = frozenset(("red", "yellow", *(f"grade_{g}" for g in GRADE_COLORS)))
+CELL_STYLES = tuple(name for name in STYLE_SPECS if name not in CONDITIONAL_STYLES)
+
+
 class Styles:
     """A workbook's cell formats, each added to the workbook the first time it is used (a
     department's own workbook needs half of them, and every format costs at every write)."""
@@ -155,6 +160,12 @@ class Styles:
         fmt = self._wb.add_format(spec)
         setattr(self, name, fmt)
         return fmt
+
+    def pin(self) -> None:
+        """Give every cell format its style index now, in one fixed order, rather than in the
+        order of first use: all workbooks of a layout then share one styles part."""
+        for name in CELL_STYLES:
+            getattr(self, name)._get_xf_index()
 
     def severity(self, value: str) -> Any:
         """The format of a finding's 级别 cell."""
@@ -224,10 +235,11 @@ def print_setup(wb: xlsxwriter.Workbook) -> None:
         ws.fit_to_pages(1, 0)
 
 
-def new_workbook(path: Path, title: str, run_date: date) -> xlsxwriter.Workbook:
-    """A workbook that writes strings as strings, dated by the run (byte-stable output)."""
+def new_workbook(path: Path | BinaryIO, title: str, run_date: date) -> xlsxwriter.Workbook:
+    """A workbook that writes strings as strings, dated by the run (byte-stable output), into
+    a file or a buffer."""
     wb = _Workbook(
-        str(path),
+        str(path) if isinstance(path, Path) else path,
         # in_memory: no temp file per XML part (they cost more than the XML itself)
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
     )

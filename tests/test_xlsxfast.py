@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from perfeval import xlsxfast
+from perfeval import department_book, xlsxfast
 from perfeval.config import Settings
 from perfeval.pipeline import process
 
@@ -40,6 +40,8 @@ def stock_xlsxwriter(monkeypatch):
     def use_stock() -> None:
         monkeypatch.setattr(xlsxfast.FastWorkbook, "add_worksheet", xlsxwriter.Workbook.add_worksheet)
         monkeypatch.setattr(xlsxfast.FastWorkbook, "_get_packager", xlsxwriter.Workbook._get_packager)
+        # department workbooks through xlsxwriter, not assembled from their parts
+        monkeypatch.setattr(department_book, "department_book_bytes", department_book.xlsxwriter_book_bytes)
 
     return use_stock
 
