@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import hashlib
 import io
 import json
 import os
@@ -338,7 +339,8 @@ def process(
             if pool is None:
                 done = list(done)
             summary_path = outdir / SUMMARY_NAME
-            summary_key = output_key("summary", result.run_date, contents, [(s.file, s.reason) for s in skipped])
+            shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
+            summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in skipped])
             if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
                 write_summary(result, summary_path)
                 if cache:
@@ -362,9 +364,10 @@ OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]
 
 def _department_jobs(
     result: RunResult, outdir: Path, stems: list[str], reports: bool, template: Path | None, cache: Cache | None
-) -> tuple[list[OutputJob], list[dict[str, Any]]]:
+) -> tuple[list[OutputJob], list[str]]:
     """What to write for each department, leaving out outputs that would come out the same;
-    and each department's content (its JSON), which the outputs' cache keys are made of."""
+    and each department's content as JSON text (made once: the outputs' cache keys are made of
+    it, and perfeval-results.json holds it)."""
     template_key = file_digest(template) if template else "default"
     jobs, contents = [], []
     for dep, stem in zip(result.departments, stems, strict=True):
@@ -374,7 +377,7 @@ def _department_jobs(
         for kind, path in wanted:
             dep.outputs[kind] = path.relative_to(outdir).as_posix()
         todo = []
-        content = department_json(dep)
+        content = json.dumps(department_json(dep), ensure_ascii=False)
         contents.append(content)
         for kind, path in wanted:
             rel = dep.outputs[kind]
@@ -438,16 +441,21 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def result_json(result: RunResult, departments: list[dict[str, Any]] | None = None) -> str:
-    """The run as JSON text, one department or finding per line.
+def result_json(result: RunResult, departments: list[str] | None = None) -> str:
+    """The run as JSON text, one department or finding per line; `departments`: each one's
+    JSON text, if already made.
 
     Written by hand around json.dumps without `indent`: that path is json's C encoder, ~10×
     faster than its indenting one on the 10+ MB of a large batch, and the file stays readable."""
     lines = []
-    for key, value in result.as_json(departments).items():
+    data = result.as_json([] if departments is not None else None)
+    for key, value in data.items():
         name = json.dumps(key, ensure_ascii=False)
-        if isinstance(value, list) and value:
-            items = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+        texts = departments if key == "departments" and departments is not None else None
+        if texts is None and isinstance(value, list) and value:
+            texts = [json.dumps(v, ensure_ascii=False) for v in value]
+        if texts:
+            items = ",\n    ".join(texts)
             lines.append(f"  {name}: [\n    {items}\n  ]")
         else:
             lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
