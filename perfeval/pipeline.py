@@ -126,9 +126,10 @@ def discover(inbox: Path, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path
     skipped: list[SkippedFile] = []
     for path in sorted(inbox.iterdir(), key=lambda p: p.name):
         name = path.name
-        if path.resolve() in excluded:
+        is_dir = path.is_dir()
+        if is_dir and path.resolve() in excluded:  # only a folder can be the output folder
             continue
-        if path.is_dir():
+        if is_dir:
             skipped.append(SkippedFile(name, "是文件夹，不处理子文件夹中的文件"))
         elif name.startswith("~$") or name.startswith(".~lock."):
             skipped.append(SkippedFile(name, "是 Office/WPS 打开文件时生成的锁定文件"))
@@ -153,6 +154,8 @@ class Work:
     settings: Settings
     cache: Cache | None = None
     jobs: list[OutputJob] = field(default_factory=list)
+    side: tuple[RunResult, list[str]] | None = None  # the run, for findings.csv and the results JSON
+    nice: int = 0  # how much the workers give way to this process (Unix)
 
 
 _WORK: Work | None = None
@@ -165,6 +168,8 @@ def _start_worker(work: Work) -> None:
     global _WORK, _IN_WORKER
     _WORK, _IN_WORKER = work, True
     gc.set_threshold(*BATCH_GC)  # spawned workers do not inherit the parent's settings
+    if work.nice and hasattr(os, "nice"):
+        os.nice(work.nice)
 
 
 # A batch allocates millions of small objects that live until the end; with the default
@@ -333,20 +338,25 @@ def process(
         jobs, contents = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
         if on_stage:
             on_stage("生成部门结果", len(departments))
-        with worker_pool(len(jobs), Work(files, settings, jobs=jobs)) as pool:
-            # the workers write the department files while this process writes the summary
+        summary_path, findings_path = outdir / SUMMARY_NAME, outdir / FINDINGS_NAME
+        result.outputs += [summary_path, findings_path]  # what perfeval-results.json lists
+        # the summary, in this process, is the longest single piece of work: the workers (which
+        # write the department files, findings.csv and the results JSON) give way to it
+        work = Work(files, settings, jobs=jobs, side=(result, contents), nice=OUTPUT_NICE)
+        with worker_pool(len(jobs), work) as pool:
+            side = pool.submit(_side_files, 0) if pool is not None else None
             done = _run(pool, _write_outputs, len(jobs))
             if pool is None:
                 done = list(done)
-            summary_path = outdir / SUMMARY_NAME
             shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
             summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in skipped])
             if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
                 write_summary(result, summary_path)
                 if cache:
                     cache.record(SUMMARY_NAME, summary_key)
-            result.outputs.append(summary_path)
-            result.outputs.append(write_bytes_atomic(outdir / FINDINGS_NAME, findings_csv(result.findings)))
+            # written here, after the summary, as before: a failed summary leaves all three old
+            csv_bytes, json_bytes = side.result() if side is not None else _side_files(0)
+            write_bytes_atomic(findings_path, csv_bytes)
             for dep_name in done:  # re-raises a worker's failure (disk full, …)
                 if progress:
                     progress(dep_name)
@@ -355,8 +365,18 @@ def process(
                 progress("")
         if cache:
             cache.save_manifest()
-        result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, result_json(result, contents).encode("utf-8")))
+        result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, json_bytes))
         return result
+
+
+OUTPUT_NICE = 5
+
+
+def _side_files(_: int) -> tuple[bytes, bytes]:
+    """findings.csv and perfeval-results.json, as bytes: a worker's task."""
+    assert _WORK is not None and _WORK.side is not None
+    result, contents = _WORK.side
+    return findings_csv(result.findings), result_json(result, contents).encode("utf-8")
 
 
 OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]
