@@ -27,6 +27,7 @@ from .values import (
 )
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+_EMPTY = frozenset(("", None))  # what calamine gives for a cell with nothing in it
 HEADER_SCAN_ROWS = 20
 # Words evaluators type in money cells to mean "nothing": read as blank, with a hint.
 NIL_WORDS = ("—", "——", "-", "－", "/", "／", "无", "空")
@@ -293,7 +294,9 @@ class Reader:
         positions = [(col.id, cols[col.id]) for col in table.columns if col.id in cols]
         for r in range(first, min(stop, grid.height)):
             values = grid.rows[r]
-            if all(c >= len(values) or is_blank(values[c]) for _, c in positions):
+            width = len(values)
+            present = {values[c] for _, c in positions if c < width}
+            if present <= _EMPTY or all(is_blank(v) for v in present):
                 continue  # the template's empty rows: nothing to keep
             out.append((r, grid.row_cells(r, positions)))
         return out
@@ -338,19 +341,18 @@ class Reader:
         total_row = 0
         content_ids = [c.id for c in table.columns if c.id not in carry and c.id != "seq"]
         for r, row in self._rows(grid, table, cols, hr + 1, grid.height):
-            first_label = next((normalize_label(row[k].raw) for k in carry if k in row and not row[k].blank), "")
-            if first_label in S.TOTAL_LABELS and all(row[k].blank or normalize_label(row[k].raw) in S.TOTAL_LABELS for k in carry if k in row):
+            blank = {k for k, cell in row.items() if is_blank(cell[3])}
+            first_label = next((normalize_label(row[k].raw) for k in carry if k in row and k not in blank), "")
+            if first_label in S.TOTAL_LABELS and all(k in blank or normalize_label(row[k].raw) in S.TOTAL_LABELS for k in carry if k in row):
                 total_row = r + 1
                 break
-            if all(row[k].blank for k in content_ids if k in row) and all(
-                row[k].blank for k in carry if k in row
-            ):
+            if all(k in blank for k in content_ids if k in row) and all(k in blank for k in carry if k in row):
                 continue
             for k in carry:
                 if k in row:
-                    if row[k].blank and k in last:
+                    if k in blank and k in last:
                         row[k] = last[k]
-                    elif not row[k].blank:
+                    elif k not in blank:
                         prev = last.get(k)
                         if prev is None or (prev.row, prev.col) != (row[k].row, row[k].col):
                             # a new upper-level cell starts afresh below it

@@ -6,9 +6,8 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 # Spaces people paste into labels: ordinary, full-width, non-breaking, zero-width, BOM.
@@ -70,9 +69,9 @@ def is_blank(raw: Any) -> bool:
     return isinstance(raw, str) and not raw.strip(_BLANK_CHARS)
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A value read from a cell: the number (or None), and how it was typed."""
+class Parsed(NamedTuple):
+    """A value read from a cell: the number (or None), and how it was typed (a named tuple:
+    tens of thousands are made per batch)."""
 
     number: float | None
     status: str  # "blank", "number", "text_number", "not_number"
