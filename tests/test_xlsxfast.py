@@ -107,6 +107,12 @@ def test_the_installed_xlsxwriter_is_reproduced():
     assert PROBE()
 
 
+def test_the_probe_does_not_depend_on_the_clock():
+    """Two probes written a second apart must still compare equal."""
+    with zipfile.ZipFile(io.BytesIO(xlsxfast._probe(xlsxfast.FastSheet, xlsxfast.FastPackager))) as z:
+        assert b"2000-01-01T00:00:00Z" in z.read("docProps/core.xml")
+
+
 def test_stock_classes_stand_in_when_the_probe_fails(monkeypatch):
     monkeypatch.setattr(xlsxfast, "fast_ok", lambda: False)
     wb = xlsxfast.FastWorkbook(io.BytesIO(), {"in_memory": True})
