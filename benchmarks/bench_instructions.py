@@ -79,9 +79,12 @@ def run_stage(stage: str, inbox: Path, cells: tuple[int, int]) -> None:
         for _ in files:
             write(cells[1])
         return
-    P.PARALLEL_MIN = 1 << 30  # no pool: one process, counted whole
-    with P.batch_gc():  # the collector as during a run (else its passes blur the counts)
-        _perfeval_stage(stage, files, P, Settings())
+    kept, P.PARALLEL_MIN = P.PARALLEL_MIN, 1 << 30  # no pool: one process, counted whole
+    try:
+        with P.batch_gc():  # the collector as during a run (else its passes blur the counts)
+            _perfeval_stage(stage, files, P, Settings())
+    finally:
+        P.PARALLEL_MIN = kept
 
 
 def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> None:  # noqa: N803 - the module
@@ -111,8 +114,11 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
         def in_memory(target: Path):  # type: ignore[no-untyped-def]
             yield io.BytesIO()
 
-        summary.atomic_path = in_memory  # type: ignore[assignment]
-        summary.write_summary(P.RunResult(None, RUN_DATE, departments, [], findings), Path("unused.xlsx"))
+        kept, summary.atomic_path = summary.atomic_path, in_memory  # type: ignore[assignment]
+        try:
+            summary.write_summary(P.RunResult(None, RUN_DATE, departments, [], findings), Path("unused.xlsx"))
+        finally:
+            summary.atomic_path = kept
     elif stage == "json":
         import json
 
