@@ -29,7 +29,7 @@ from xlsxwriter.sharedstrings import SharedStringTable
 from xlsxwriter.url import Url
 from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell_fast
 
-from .xlsxfast import FastSharedStrings, _escape
+from .xlsxfast import FastSharedStrings, _escape, row_spans
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 SHEET_HEAD = (
@@ -220,10 +220,7 @@ class Sheet:
 
     def _rows(self, out: list[str]) -> None:
         rows, heights = self.rows, self.heights
-        spans: dict[int, str] = {}
-        for block in {r >> 4 for r, cells in rows.items() if cells}:
-            cols = [c for r, cells in rows.items() if r >> 4 == block for c in cells]
-            spans[block] = f"{min(cols) + 1}:{max(cols) + 1}"
+        spans = row_spans(rows.items())
         for r in sorted(rows.keys() | heights.keys()):
             span = spans.get(r >> 4)
             attrs = f'<row r="{r + 1}"' + (f' spans="{span}"' if span else "")

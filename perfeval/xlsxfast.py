@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -61,16 +62,7 @@ class FastSheet(Worksheet):
             super()._calculate_spans()
             return
         lo_row, hi_row = self.dim_rowmin, self.dim_rowmax
-        bounds: dict[int, list[int]] = {}
-        for row_num, cells in self.table.items():
-            if cells and lo_row <= row_num <= hi_row:
-                lo, hi = min(cells), max(cells)
-                block = bounds.get(row_num >> 4)
-                if block is None:
-                    bounds[row_num >> 4] = [lo, hi]
-                else:
-                    block[0], block[1] = min(block[0], lo), max(block[1], hi)
-        self.row_spans = {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in bounds.items()}
+        self.row_spans = row_spans((r, cells) for r, cells in self.table.items() if lo_row <= r <= hi_row)
 
     def _write_rows(self) -> None:
         if self.comments or self.constant_memory or self.excel_version == 2010:
@@ -119,6 +111,21 @@ class FastSheet(Worksheet):
 
 
 _PLAIN = frozenset(("String", "Number", "Blank"))
+
+
+def row_spans(rows: Iterable[tuple[int, dict[int, Any]]]) -> dict[int, str]:
+    """The `spans` of <row> elements as xlsxwriter writes them: for each block of 16 rows
+    (0-based row >> 4), the 1-based first and last column holding a cell, "a:b"."""
+    bounds: dict[int, list[int]] = {}
+    for row_num, cells in rows:
+        if cells:
+            lo, hi = min(cells), max(cells)
+            block = bounds.get(row_num >> 4)
+            if block is None:
+                bounds[row_num >> 4] = [lo, hi]
+            else:
+                block[0], block[1] = min(block[0], lo), max(block[1], hi)
+    return {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in bounds.items()}
 
 
 class FastSharedStrings(SharedStrings):
