@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,19 @@ def department_book_bytes(dep: Department, run_date: date) -> bytes:
 
 
 def xlsxwriter_book_bytes(dep: Department, run_date: date) -> bytes:
+    return pinned_xlsxwriter_bytes(_title(dep), run_date, lambda wb, st: _layout(wb, st, dep, run_date))[0]
+
+
+def pinned_xlsxwriter_bytes(title: str, run_date: date, layout: Callable[[Any, Styles], None]) -> tuple[bytes, Styles]:
+    """A workbook `layout` writes through xlsxwriter, formats pinned as fastbook has them; and
+    its styles."""
     buf = io.BytesIO()
-    wb = new_workbook(buf, _title(dep), run_date)
+    wb = new_workbook(buf, title, run_date)
     st = Styles(wb)
     st.pin()
-    _layout(wb, st, dep, run_date)
+    layout(wb, st)
     wb.close()
-    return buf.getvalue()
+    return buf.getvalue(), st
 
 
 def _title(dep: Department) -> str:
@@ -58,16 +65,15 @@ def _layout(wb: Any, st: Styles, dep: Department, run_date: date) -> None:
 
 def _reference() -> tuple[bytes, dict[Any, int]]:
     """A workbook of this layout as xlsxwriter writes it, and each format's style index."""
-    buf = io.BytesIO()
-    wb = new_workbook(buf, "", date(2000, 1, 1))
-    st = Styles(wb)
-    st.pin()
-    for name in SHEETS:
-        wb.add_worksheet(name).write_string(0, 0, name, st.text)
-    print_setup(wb)
-    wb.close()
+
+    def layout(wb: Any, st: Styles) -> None:
+        for name in SHEETS:
+            wb.add_worksheet(name).write_string(0, 0, name, st.text)
+        print_setup(wb)
+
+    data, st = pinned_xlsxwriter_bytes("", date(2000, 1, 1), layout)
     xf = {tuple(sorted(spec.items())): getattr(st, name).xf_index for name, spec in STYLE_SPECS.items() if name in st.__dict__}
-    return buf.getvalue(), xf
+    return data, xf
 
 
 def _probe(frame: Any) -> bool:
@@ -92,13 +98,8 @@ def _probe(frame: Any) -> bool:
 
     book = Book(frame)
     layout(book, Styles(book))
-    buf = io.BytesIO()
-    wb = new_workbook(buf, "探针 & <标题>", date(2000, 1, 1))
-    st = Styles(wb)
-    st.pin()
-    layout(wb, st)
-    wb.close()
-    return book.close("探针 & <标题>", date(2000, 1, 1)) == buf.getvalue()
+    title, day = "探针 & <标题>", date(2000, 1, 1)
+    return book.close(title, day) == pinned_xlsxwriter_bytes(title, day, layout)[0]
 
 
 def _fixes(w: Writer, dep: Department, run_date: date) -> None:

@@ -103,22 +103,16 @@ def test_fast_books_open_as_workbooks(departments):
 
 def _both(layout) -> tuple[bytes, bytes]:
     """A layout written by the fast path and by xlsxwriter (formats pinned alike)."""
-    import io as _io
+    from perfeval.summary import print_setup
 
-    from perfeval.summary import new_workbook, print_setup
+    def with_print_setup(wb, st):
+        layout(wb, st)
+        print_setup(wb)
 
     book = Book(FRAME)
-    layout(book, Styles(book))
-    print_setup(book)
+    with_print_setup(book, Styles(book))
     fast = book.close("标题 & <题>", RUN_DATE)
-    buf = _io.BytesIO()
-    wb = new_workbook(buf, "标题 & <题>", RUN_DATE)
-    st = Styles(wb)
-    st.pin()
-    layout(wb, st)
-    print_setup(wb)
-    wb.close()
-    return fast, buf.getvalue()
+    return fast, DB.pinned_xlsxwriter_bytes("标题 & <题>", RUN_DATE, with_print_setup)[0]
 
 
 def test_edges_of_the_layout_language():
