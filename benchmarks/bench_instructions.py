@@ -31,6 +31,11 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_process import count_cells, floor_read, floor_write  # noqa: E402
+from generate import generate  # noqa: E402
+
 RUN_DATE = date(2024, 3, 1)
 # stage: (what it does, the stage whose count is subtracted)
 STAGES = {
@@ -49,8 +54,8 @@ def run_stage(stage: str, inbox: Path, cells: tuple[int, int]) -> None:
     files = sorted(inbox.glob("*.xlsx"))
     if stage == "none":
         return
-    import python_calamine as pc  # noqa: F401 - imported by both sides of every difference
-    import xlsxwriter
+    import python_calamine  # noqa: F401 - imported on both sides of every difference
+    import xlsxwriter  # noqa: F401
 
     import perfeval.pipeline as P
     from perfeval.config import Settings
@@ -58,26 +63,12 @@ def run_stage(stage: str, inbox: Path, cells: tuple[int, int]) -> None:
     if stage == "imports":
         return
     if stage == "floor_read":
-        for path in files:
-            wb = pc.CalamineWorkbook.from_path(str(path))
-            for name in wb.sheet_names:
-                wb.get_sheet_by_name(name).to_python()
+        floor_read(files)
         return
     if stage == "floor_write":
-        def write(n: int) -> None:
-            wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
-            ws = wb.add_worksheet()
-            for i in range(n):
-                r, c = divmod(i, 10)
-                if c % 2:
-                    ws.write_number(r, c, i)
-                else:
-                    ws.write_string(r, c, f"单元格{i}")
-            wb.close()
-
-        write(cells[0] * len(files))
+        floor_write(io.BytesIO(), cells[0] * len(files))
         for _ in files:
-            write(cells[1])
+            floor_write(io.BytesIO(), cells[1])
         return
     kept, P.PARALLEL_MIN = P.PARALLEL_MIN, 1 << 30  # no pool: one process, counted whole
     try:
@@ -147,9 +138,6 @@ def count(stage: str, inbox: Path, cells: tuple[int, int]) -> int:
 
 def output_cells(inbox: Path, work: Path) -> tuple[int, int]:
     """Non-empty cells perfeval writes per department: in the summary, in a department book."""
-    sys.path.insert(0, str(HERE))
-    from bench_process import count_cells  # noqa: E402
-
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "perfeval", "process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE.isoformat()], check=False, capture_output=True)
@@ -172,9 +160,6 @@ def main() -> None:
         return
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is needed: apt-get install valgrind")
-    sys.path.insert(0, str(HERE))
-    from generate import generate  # noqa: E402
-
     work = args.work or Path(tempfile.mkdtemp(prefix="perfeval-instr-"))
     small, large = work / f"inbox-{args.n}", work / f"inbox-{3 * args.n}"
     if not large.exists():

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -108,32 +109,39 @@ def count_cells(path: Path) -> int:
     return n
 
 
-def floor(inbox: Path, out: Path, summary_cells: int, book_cells: list[int]) -> float:
-    """Reading with calamine alone plus writing the same number of cells with xlsxwriter alone."""
+def floor_read(paths: list[Path]) -> None:
+    """The floor's reading: every sheet of every input to Python lists, by calamine alone."""
     import python_calamine as pc
-    import xlsxwriter
 
-    start = time.perf_counter()
-    for path in sorted(inbox.glob("*.xlsx")):
+    for path in paths:
         wb = pc.CalamineWorkbook.from_path(str(path))
         for name in wb.sheet_names:
             wb.get_sheet_by_name(name).to_python()
+
+
+def floor_write(target: Path | BinaryIO, cells: int) -> None:
+    """The floor's writing: `cells` cells (numbers and strings), unformatted, by xlsxwriter alone."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {"in_memory": True})
+    ws = wb.add_worksheet()
+    for i in range(cells):
+        r, c = divmod(i, 10)
+        if c % 2:
+            ws.write_number(r, c, i)
+        else:
+            ws.write_string(r, c, f"单元格{i}")
+    wb.close()
+
+
+def floor(inbox: Path, out: Path, summary_cells: int, book_cells: list[int]) -> float:
+    """Reading with calamine alone plus writing the same number of cells with xlsxwriter alone."""
+    start = time.perf_counter()
+    floor_read(sorted(inbox.glob("*.xlsx")))
     out.mkdir(parents=True, exist_ok=True)
-
-    def write(path: Path, cells: int) -> None:
-        wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
-        ws = wb.add_worksheet()
-        for i in range(cells):
-            r, c = divmod(i, 10)
-            if c % 2:
-                ws.write_number(r, c, i)
-            else:
-                ws.write_string(r, c, f"单元格{i}")
-        wb.close()
-
-    write(out / "summary.xlsx", summary_cells)
+    floor_write(out / "summary.xlsx", summary_cells)
     for i, cells in enumerate(book_cells):
-        write(out / f"{i}.xlsx", cells)
+        floor_write(out / f"{i}.xlsx", cells)
     return time.perf_counter() - start
 
 
