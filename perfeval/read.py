@@ -6,6 +6,7 @@ cached values are never relied on: every total is recomputed from the typed inpu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -16,9 +17,9 @@ from .formulas import formula_cells
 from .guard import MAX_FILE_BYTES, inspect_container
 from .model import Cell, Hit, Note, Row, WorkbookData
 from .values import (
+    BLANK_CHARS,
     Parsed,
     clean_text,
-    is_blank,
     normalize_label,
     normalize_nature,
     parse_money,
@@ -27,7 +28,6 @@ from .values import (
 )
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
-_EMPTY = frozenset(("", None))  # what calamine gives for a cell with nothing in it
 HEADER_SCAN_ROWS = 20
 # Words evaluators type in money cells to mean "nothing": read as blank, with a hint.
 NIL_WORDS = ("—", "——", "-", "－", "/", "／", "无", "空")
@@ -57,6 +57,10 @@ class Grid:
                         row.extend([""] * (c + 1 - len(row)))
                     row[c] = value
                     self.origin[(r, c)] = (r0, c0)
+        # row → {column: 1-based (row, column) of its merge's top-left}, for rows holding a merged copy
+        self._merged_rows: dict[int, dict[int, tuple[int, int]]] = {}
+        for (r, c), (r0, c0) in self.origin.items():
+            self._merged_rows.setdefault(r, {})[c] = (r0 + 1, c0 + 1)
 
     def _at(self, r: int, c: int) -> Any:
         row = self.rows[r] if r < len(self.rows) else []
@@ -69,13 +73,16 @@ class Grid:
     def row_cells(self, r: int, positions: Iterable[tuple[Any, int]]) -> dict[Any, Cell]:
         """{key: cell} of row r for (key, 0-based column) positions: a table row in one go."""
         row = self.rows[r] if r < len(self.rows) else ()
-        width, origin, name, new = len(row), self.origin, self.name, tuple.__new__
+        width, name, new = len(row), self.name, tuple.__new__
+        # Cell(name, row, col, raw) without the call: every table cell is made here
+        r1, merged = r + 1, self._merged_rows.get(r)
+        if merged is None:
+            return {key: new(Cell, (name, r1, c + 1, row[c] if c < width else "", None, False)) for key, c in positions}
         out = {}
         for key, c in positions:
-            raw = row[c] if c < width else ""
-            rr, cc = origin.get((r, c), (r, c)) if origin else (r, c)
-            # Cell(name, rr + 1, cc + 1, raw) without the call: every table cell is made here
-            out[key] = new(Cell, (name, rr + 1, cc + 1, raw, None, False))
+            at = merged.get(c)
+            rr, cc = at if at is not None else (r1, c + 1)
+            out[key] = new(Cell, (name, rr, cc, row[c] if c < width else "", None, False))
         return out
 
     def labels(self) -> dict[str, tuple[int, int]]:
@@ -213,9 +220,14 @@ class Reader:
 
     def typed(self, cell: Cell, kind: S.Kind, label: str) -> Cell:
         """Parse a cell of a numeric kind, noting S07/S08 on the way."""
-        if kind is S.Kind.TEXT or kind is S.Kind.MIXED or cell.blank:
+        if kind is S.Kind.TEXT or kind is S.Kind.MIXED:
             return cell
-        raw = cell.raw
+        raw = cell[3]
+        if raw.__class__ is float and kind is not S.Kind.RATE and math.isfinite(raw):
+            # a number typed as a number, as nearly all are: nothing to parse, nothing to note
+            return tuple.__new__(Cell, (cell[0], cell[1], cell[2], raw, raw, False))
+        if cell.blank:
+            return cell
         if kind is S.Kind.MONEY:
             p = parse_money(raw)
             if p.status == "not_number" and clean_text(raw) in NIL_WORDS:
@@ -232,11 +244,12 @@ class Reader:
         return self._record(cell, p, label, kind)
 
     def _record(self, cell: Cell, p: Parsed, label: str, kind: S.Kind) -> Cell:
-        text = clean_text(cell.raw)
         if p.status == "not_number":
+            text = clean_text(cell.raw)
             self.note("S08", cell, f"“{label}”应填数字，但填写了“{text[:50]}”，请改为数字", text)
             return Cell(cell.sheet, cell.row, cell.col, cell.raw, None)
         if p.status == "text_number":
+            text = clean_text(cell.raw)
             shown = f"{p.number * 100:g}%" if kind is S.Kind.RATE else f"{p.number:g}"
             self.note("S07", cell, f"“{label}”的数字以文本形式填写（“{text[:50]}”），已按 {shown} 读取；建议改为数值格式", text)
         return Cell(cell.sheet, cell.row, cell.col, cell.raw, p.number)
@@ -288,17 +301,24 @@ class Reader:
                 self.note("S03", Cell(grid.name, r + 1, 0), f"“{grid.name}”表头（第 {r + 1} 行）缺少列“{col.label}”")
         return header
 
-    def _rows(self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int) -> list[tuple[int, Row]]:
-        """The raw rows of a table between `first` and `stop` (0-based, stop exclusive)."""
+    def _rows(
+        self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int
+    ) -> list[tuple[int, Row, set[str]]]:
+        """The rows of a table between `first` and `stop` (0-based, stop exclusive) that hold
+        anything: (row, {column id: cell}, the ids of its cells that are not blank)."""
         out = []
         positions = [(col.id, cols[col.id]) for col in table.columns if col.id in cols]
+        rows = grid.rows
         for r in range(first, min(stop, grid.height)):
-            values = grid.rows[r]
+            values = rows[r]
             width = len(values)
-            present = {values[c] for _, c in positions if c < width}
-            if present <= _EMPTY or all(is_blank(v) for v in present):
-                continue  # the template's empty rows: nothing to keep
-            out.append((r, grid.row_cells(r, positions)))
+            # not is_blank(value), spelled out: this runs for every cell of every table
+            filled = {
+                k for k, c in positions
+                if c < width and (v := values[c]) is not None and (not isinstance(v, str) or v.strip(BLANK_CHARS))
+            }
+            if filled:  # else one of the template's empty rows: nothing to keep
+                out.append((r, grid.row_cells(r, positions), filled))
         return out
 
     def _read_funds(self, grid: Grid) -> None:
@@ -312,7 +332,7 @@ class Reader:
             return
         kinds = {c.id: c for c in S.FUNDS_TABLE.columns}
         formulas = formula_cells(self.data.path, grid.source_name, grid.xml)
-        for _, row in self._rows(grid, S.FUNDS_TABLE, cols, hr + 1, grid.height):
+        for _, row, _ in self._rows(grid, S.FUNDS_TABLE, cols, hr + 1, grid.height):
             label = normalize_label(row["item"].raw)
             if label not in S.FUNDS_ROWS or label in self.data.funds:
                 continue
@@ -340,19 +360,18 @@ class Reader:
         last: dict[str, Cell] = {}
         total_row = 0
         content_ids = [c.id for c in table.columns if c.id not in carry and c.id != "seq"]
-        for r, row in self._rows(grid, table, cols, hr + 1, grid.height):
-            blank = {k for k, cell in row.items() if is_blank(cell[3])}
-            first_label = next((normalize_label(row[k].raw) for k in carry if k in row and k not in blank), "")
-            if first_label in S.TOTAL_LABELS and all(k in blank or normalize_label(row[k].raw) in S.TOTAL_LABELS for k in carry if k in row):
+        for r, row, filled in self._rows(grid, table, cols, hr + 1, grid.height):
+            first_label = next((normalize_label(row[k].raw) for k in carry if k in filled), "")
+            if first_label in S.TOTAL_LABELS and all(normalize_label(row[k].raw) in S.TOTAL_LABELS for k in carry if k in filled):
                 total_row = r + 1
                 break
-            if all(k in blank for k in content_ids if k in row) and all(k in blank for k in carry if k in row):
+            if not any(k in filled for k in content_ids) and not any(k in filled for k in carry):
                 continue
             for k in carry:
                 if k in row:
-                    if k in blank and k in last:
+                    if k not in filled and k in last:
                         row[k] = last[k]
-                    elif k not in blank:
+                    elif k in filled:
                         prev = last.get(k)
                         if prev is None or (prev.row, prev.col) != (row[k].row, row[k].col):
                             # a new upper-level cell starts afresh below it
@@ -404,16 +423,11 @@ class Reader:
         if items is not None:
             hr, cols = items
             stop = analysis[0] if analysis is not None and analysis[0] > hr else grid.height
-            for _, row in self._rows(grid, S.ITEMS_TABLE, cols, hr + 1, stop):
-                if all(c.blank for c in row.values()):
-                    continue
-                self.data.items.append(row)
+            self.data.items += [row for _, row, _ in self._rows(grid, S.ITEMS_TABLE, cols, hr + 1, stop)]
         if analysis is not None:
             hr, cols = analysis
             stop = items[0] if items is not None and items[0] > hr else grid.height
-            for _, row in self._rows(grid, S.ANALYSIS_TABLE, cols, hr + 1, stop):
-                if all(c.blank for c in row.values()):
-                    continue
+            for _, row, _ in self._rows(grid, S.ANALYSIS_TABLE, cols, hr + 1, stop):
                 label = normalize_label(row["level1"].raw) if "level1" in row else ""
                 if "reported_score" in row:
                     row["reported_score"] = self.typed(row["reported_score"], S.Kind.NUMBER, f"{label}·报告得分")

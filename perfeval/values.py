@@ -60,13 +60,13 @@ def _normalize_label(raw: Any) -> str:
     return text
 
 
-_BLANK_CHARS = " \t\n\r\v\f\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
+BLANK_CHARS = " \t\n\r\v\f\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
 
 
 def is_blank(raw: Any) -> bool:
-    if raw is None or raw == "":
-        return True
-    return isinstance(raw, str) and not raw.strip(_BLANK_CHARS)
+    if isinstance(raw, str):
+        return not raw.strip(BLANK_CHARS)
+    return raw is None
 
 
 class Parsed(NamedTuple):
