@@ -7,9 +7,12 @@ worksheet parts that are already known to be small.
 from __future__ import annotations
 
 import html
+import io
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,7 +51,10 @@ def inspect_container(
         with path.open("rb") as fh:
             if fh.read(2) != b"PK":
                 return None, {}  # .xls and friends: the reader says what is wrong with them
-        with zipfile.ZipFile(path) as z:
+            fh.seek(0)
+            buf = fh.read()  # at most max_file_bytes: every part is then read from memory
+        with zipfile.ZipFile(io.BytesIO(buf)) as z:
+            read = _Members(z, buf).read
             infos = z.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_TOTAL_UNCOMPRESSED:
@@ -65,16 +71,15 @@ def inspect_container(
                 title, loaded = "", False
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                     if names is None:
-                        names = sheet_parts(z)
+                        names = sheet_parts(z, read)
                     title = names.get(info.filename, info.filename)
                     loaded = load(title)
                 if loaded and info.file_size <= MAX_SHEET_XML:
-                    data = z.read(info)
+                    data = read(info)
                     head = data[:4096]
                 else:
                     data = b""
-                    with z.open(info) as fh:
-                        head = fh.read(4096)
+                    head = read(info, 4096)
                 if _DTD.search(head):
                     return f"“{info.filename}”含有 DTD/实体声明（XML 炸弹的写法），正常的工作簿不会有，已拒绝", {}
                 if loaded:
@@ -90,6 +95,51 @@ def inspect_container(
     except Exception as exc:  # noqa: BLE001 - zlib errors on truncated members and the like
         return f"文件已损坏或不完整（{type(exc).__name__}: {exc}）", {}
     return None, sheets
+
+
+class _Members:
+    """The parts of a zip held in memory, inflated straight from its bytes: zipfile's
+    per-part machinery (a file object per part, read in chunks) costs more than inflating
+    the small parts of a workbook. Whatever is unusual (encrypted, another compression,
+    a header that does not match, a CRC or length that does not) is read by zipfile, which
+    then says what is wrong with it in its own words."""
+
+    def __init__(self, z: zipfile.ZipFile, buf: bytes):
+        self.z, self.buf = z, buf
+
+    def read(self, member: zipfile.ZipInfo | str, limit: int | None = None) -> bytes:
+        """The part (its first `limit` bytes, if given)."""
+        info = member if isinstance(member, zipfile.ZipInfo) else self.z.getinfo(member)
+        data = self._inflate(info, limit)
+        if data is not None:
+            return data
+        if limit is None:
+            return self.z.read(info)
+        with self.z.open(info) as fh:
+            return fh.read(limit)
+
+    def _inflate(self, info: zipfile.ZipInfo, limit: int | None) -> bytes | None:
+        buf, at = self.buf, info.header_offset
+        header = buf[at:at + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.flag_bits & 1 or info.compress_type not in (0, 8):
+            return None
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        name = buf[at + 30:at + 30 + name_len].decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
+        if name != info.orig_filename:
+            return None
+        start = at + 30 + name_len + extra_len
+        raw = buf[start:start + info.compress_size]
+        if len(raw) < info.compress_size:
+            return None
+        # the whole part: one byte more than it declares would show a lying size
+        want = info.file_size + 1 if limit is None else min(limit, info.file_size)
+        try:
+            data = zlib.decompressobj(-15).decompress(raw, want) if info.compress_type == 8 else raw[:want]
+        except zlib.error:
+            return None
+        if limit is None:
+            return data if len(data) == info.file_size and zlib.crc32(data) == info.CRC else None
+        return data if len(data) == want else None
 
 
 def _parsed_part(name: str) -> bool:
@@ -116,14 +166,15 @@ def _tags(xml: bytes, tag: bytes) -> list[dict[bytes, str]]:
     return out
 
 
-def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(z: zipfile.ZipFile, read: Callable[[str], bytes] | None = None) -> dict[str, str]:
     """Worksheet part → the sheet's name, for messages a person can act on.
 
     Read with a regular scan rather than an XML parser: these two parts are tiny, the scan is
     ~10× faster than parsing them, and it expands nothing whatever a hostile file declares."""
+    read = read or z.read
     try:
-        wb = z.read("xl/workbook.xml")
-        rels = z.read("xl/_rels/workbook.xml.rels")
+        wb = read("xl/workbook.xml")
+        rels = read("xl/_rels/workbook.xml.rels")
     except Exception:  # noqa: BLE001 - names are a courtesy; the reader reports a broken file
         return {}
     targets = {r.get(b"Id"): r.get(b"Target", "") for r in _tags(rels, b"Relationship")}
