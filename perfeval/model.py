@@ -95,6 +95,26 @@ class Note:
 Row = dict[str, Cell]
 
 
+class _NotLoaded:
+    """Stands for a part of a read that stayed pickled (see `WorkbookData.light`): any use of
+    it is a bug, and fails loudly rather than reading as empty."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("这部分读取结果未加载：请先调用 Department.full_data()")
+
+    __iter__ = __len__ = __bool__ = __contains__ = __getitem__ = get = items = values = keys = _fail
+
+    def __reduce__(self) -> str:
+        return "NOT_LOADED"
+
+
+NOT_LOADED: Any = _NotLoaded()
+
+# what the main process uses of a read once the worker has checked it: the summary, the
+# batch rules, the results JSON and the department workbooks need no more
+LIGHT_FIELDS = ("path", "file", "read_error", "sheets", "info", "funds")
+
+
 @dataclass
 class WorkbookData:
     """Everything read from one department's workbook."""
@@ -119,3 +139,8 @@ class WorkbookData:
     items: list[Row] = field(default_factory=list)
     analysis: list[Row] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+
+    def light(self) -> WorkbookData:
+        """A copy with only LIGHT_FIELDS: the rest NOT_LOADED."""
+        heavy = {f: NOT_LOADED for f in self.__dataclass_fields__ if f not in LIGHT_FIELDS}
+        return WorkbookData(**{f: getattr(self, f) for f in LIGHT_FIELDS}, **heavy)

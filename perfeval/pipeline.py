@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import os
-import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -246,7 +245,7 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
     """Read (or take from the cache), compute and check one workbook: a worker's task.
 
     In a worker process the read comes back pickled once, the same bytes the cache keeps,
-    rather than pickled again inside the department."""
+    beside a light copy inside the department (see Department.full_data)."""
     assert _WORK is not None
     path, name = _WORK.files[i]
     settings, cache = _WORK.settings, _WORK.cache
@@ -265,7 +264,9 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
     check_department(dep, settings)
     if not _IN_WORKER:
         return dep, None, key
-    dep.data = None  # type: ignore[assignment]  # travels as `blob` (path and file set again on arrival)
+    # the whole read travels as `blob`, and stays pickled until something needs it (a report):
+    # the main process unpickles only the light copy in `data`
+    dep.data = data.light()
     return dep, blob if blob is not None else pickle_read(data), key
 
 
@@ -282,7 +283,7 @@ def analyze(
     with batch_gc(), worker_pool(len(files), Work(files, settings, cache)) as pool:
         for (dep, blob, key), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
             if blob is not None:
-                dep.data = pickle.loads(blob)
+                dep.pickled = blob
                 dep.data.path, dep.data.file = path, name
             departments.append(dep)
             keys.add(key)

@@ -57,7 +57,7 @@ def _rate(x: float | None) -> str:
 
 
 def report_context(dep: Department, run_date: date) -> dict[str, Any]:
-    data = dep.data
+    data = dep.full_data()  # a report tells of goals, items and conclusions: the whole read
     year_text = f"{dep.year}年度" if dep.year else ""
     fund_rows = []
     for label in S.SOURCE_ROWS + S.USE_ROWS:

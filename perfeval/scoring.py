@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,17 @@ class Department(FindingCounts):
     rank: int | None = None
     findings: list[Finding] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
+    # the whole read, pickled, while `data` holds only its light copy (see WorkbookData.light):
+    # a worker process sends a department back this way, and most runs never need the rest
+    pickled: bytes | None = field(default=None, repr=False)
+
+    def full_data(self) -> WorkbookData:
+        """`data` with every part, unpickled on first use where only a light copy was kept."""
+        if self.pickled is not None:
+            data = pickle.loads(self.pickled)
+            data.path, data.file = self.data.path, self.data.file
+            self.data, self.pickled = data, None
+        return self.data
 
     @property
     def file(self) -> str:

@@ -11,6 +11,7 @@ import pytest
 from perfeval import pipeline
 from perfeval.cache import CACHE_DIR
 from perfeval.config import Settings
+from perfeval.model import NOT_LOADED
 from perfeval.pipeline import process
 
 from .conftest import INBOX, clean_spec
@@ -90,17 +91,21 @@ def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
 
 def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workbook):
     """fork (Linux), spawn (Windows, macOS) and no pool at all: the same findings and bytes."""
-    inbox = tmp_path / "inbox"
-    for i in range(pipeline.PARALLEL_MIN + 2):
+    inbox, n = tmp_path / "inbox", pipeline.PARALLEL_MIN + 2
+    for i in range(n):
         spec = clean_spec()
         spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
         spec["指标评分"][i % 20]["得分"] = 0
         make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
-    forked = process(inbox, tmp_path / "fork", Settings(), RUN_DATE, reports=False, use_cache=False)
+    forked = process(inbox, tmp_path / "fork", Settings(), RUN_DATE, use_cache=False)
+    # the main process kept the workers' reads pickled: the reports were written from them
+    assert all(d.pickled is not None and d.data.goals is NOT_LOADED for d in forked.departments)
     monkeypatch.setattr(pipeline, "START_METHOD", "spawn")
-    spawned = process(inbox, tmp_path / "spawn", Settings(), RUN_DATE, reports=False, use_cache=False)
+    spawned = process(inbox, tmp_path / "spawn", Settings(), RUN_DATE, use_cache=False)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN", 10**6)
-    serial = process(inbox, tmp_path / "serial", Settings(), RUN_DATE, reports=False, use_cache=False)
+    serial = process(inbox, tmp_path / "serial", Settings(), RUN_DATE, use_cache=False)
+    assert all(d.pickled is None for d in serial.departments)
+    assert len(list((tmp_path / "serial" / "reports").glob("*.docx"))) == n
     expected = [f.as_dict() for f in serial.findings]
     assert len(expected) > 14  # every department lost a point somewhere
     for run, name in ((forked, "fork"), (spawned, "spawn")):
@@ -151,3 +156,24 @@ def test_reads_of_files_that_left_the_inbox_are_dropped(inbox, tmp_path):
     (inbox / "07_兰州新区交通运输局.xlsx").unlink()
     process(inbox, out, Settings(), RUN_DATE, reports=False)
     assert len(list(reads.glob("*.pickle"))) == 6
+
+
+def test_a_light_read_fails_loudly_where_it_holds_nothing():
+    """The main process keeps a worker's read pickled beside a light copy: using a part the
+    copy left out is an error, never an empty list; full_data() brings the whole read back."""
+    import pickle
+
+    from perfeval.read import read_workbook
+    from perfeval.scoring import compute
+
+    data = read_workbook(INBOX / "01_兰州新区科技发展局.xlsx")
+    light = pickle.loads(pickle.dumps(data.light()))
+    assert (light.info, light.funds, light.read_error, light.file) == (data.info, data.funds, None, data.file)
+    assert light.goals is NOT_LOADED and light.notes is NOT_LOADED
+    for use in (list, len, bool, lambda x: x[0], lambda x: x.get("a"), lambda x: "a" in x):
+        with pytest.raises(RuntimeError, match="未加载"):
+            use(light.scores)
+    dep = compute(data, Settings())
+    dep.data, dep.pickled = light, pickle.dumps(data)
+    assert dep.full_data().goals == data.goals and dep.pickled is None
+    assert dep.data.path == light.path
