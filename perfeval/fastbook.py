@@ -20,7 +20,10 @@ from __future__ import annotations
 import functools
 import io
 import math
+import struct
+import sys
 import zipfile
+import zlib
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
@@ -277,25 +280,55 @@ class Book:
         sst._set_xml_writer(text)
         sst._assemble_xml_file()
         parts["xl/sharedStrings.xml"] = text.getvalue()
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for name in frame.order:
-                info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, parts[name].encode("utf-8"))
-        return buf.getvalue()
+        packed = frame.packed
+        return zip_bytes([packed[name] if name in packed else deflated(name, parts[name]) for name in frame.order])
 
 
 def _spec_key(spec: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(spec.items()))
 
 
+# --- the zip container -------------------------------------------------------------------
+# What zipfile writes for xlsxwriter (ZipInfo dated 1980-01-01, deflated at the default level,
+# into a seekable file, no zip64), written directly: the constant parts of a layout are then
+# deflated once per process, not once per workbook. Tests compare with zipfile's bytes.
+
+Member = tuple[bytes, bytes, int, int]  # name, deflated data, CRC-32, size
+_DOS_DATE, _DOS_TIME = (1980 - 1980) << 9 | 1 << 5 | 1, 0
+_CREATE_SYSTEM = 0 if sys.platform == "win32" else 3  # as zipfile.ZipInfo says
+_EXTERNAL_ATTR = 0o600 << 16  # what zipfile gives a member written from bytes
+
+
+def deflated(name: str, text: str) -> Member:
+    data = text.encode("utf-8")
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # as zipfile does
+    return name.encode("ascii"), packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
+
+
+def zip_bytes(members: list[Member]) -> bytes:
+    """A zip of the members, in order, byte for byte as zipfile writes it."""
+    out, central, offset = [], [], 0
+    for name, data, crc, size in members:
+        head = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE,
+                           crc, len(data), size, len(name), 0)
+        out += (head, name, data)
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, _CREATE_SYSTEM, 20, 0, 0,
+                                   zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc, len(data), size,
+                                   len(name), 0, 0, 0, 0, _EXTERNAL_ATTR, offset) + name)
+        offset += len(head) + len(name) + len(data)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)
+    return b"".join(out) + directory + end
+
+
 class Frame:
     """What every department workbook of one layout shares, taken from one that xlsxwriter made:
-    the constant parts, the order of parts in the file, and the formats' style indices."""
+    the constant parts (also deflated), the order of parts in the file, and the formats' style
+    indices."""
 
     def __init__(self, sheet_names: tuple[str, ...], parts: dict[str, str], order: list[str], xf: dict[Any, int]):
         self.sheet_names, self.parts, self.order, self.xf = sheet_names, parts, order, xf
+        self.packed = {name: deflated(name, text) for name, text in parts.items()}
 
     def workbook_xml(self, sheets: list[Sheet]) -> str:
         out = [

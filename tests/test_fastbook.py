@@ -136,3 +136,22 @@ def test_edges_of_the_layout_language():
 
     fast, reference = _both(layout)
     assert fast == reference
+
+
+def test_zip_bytes_are_what_zipfile_writes():
+    """The container, written directly (constant parts deflated once), against zipfile."""
+    import random
+    import zipfile
+
+    from perfeval.fastbook import deflated, zip_bytes
+
+    rnd = random.Random(5)
+    texts = {"empty.xml": "", "small.xml": "<a/>", "中文.txt".encode().hex() + ".xml": "部门" * 3000,
+             "noise.bin": "".join(chr(rnd.randrange(32, 0x9FFF)) for _ in range(70_000))}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, text in texts.items():
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text.encode("utf-8"))
+    assert zip_bytes([deflated(name, text) for name, text in texts.items()]) == buf.getvalue()
