@@ -17,7 +17,7 @@ from . import __version__
 from .model import WorkbookData
 
 CACHE_DIR = ".perfeval-cache"
-FORMAT = 3  # bump whenever WorkbookData, Cell or Note change shape: old pickles are then ignored
+FORMAT = 4  # bump whenever WorkbookData, Cell or Note change shape: old pickles are then ignored
 
 
 def file_digest(path: Path) -> str:

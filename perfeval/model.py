@@ -140,7 +140,52 @@ class WorkbookData:
     analysis: list[Row] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its cells as plain tuples. A Cell pickles through its own __reduce__, a
+        Python call for each of the hundreds of cells of a read; plain tuples cost pickle no
+        Python code at all (and unpickling makes the Cells again in one pass)."""
+        state = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if value is NOT_LOADED:
+                pass
+            elif name in _ROW_FIELDS:
+                value = _plain(value)
+            elif name in _ROW_LIST_FIELDS:
+                value = [_plain(row) for row in value]
+            elif name == "funds":
+                value = {label: _plain(row) for label, row in value.items()}
+            state[name] = value
+        return _workbook_data, (state,)
+
     def light(self) -> WorkbookData:
         """A copy with only LIGHT_FIELDS: the rest NOT_LOADED."""
         heavy = {f: NOT_LOADED for f in self.__dataclass_fields__ if f not in LIGHT_FIELDS}
         return WorkbookData(**{f: getattr(self, f) for f in LIGHT_FIELDS}, **heavy)
+
+
+_ROW_FIELDS = ("info", "funds_fields", "conclusion")
+_ROW_LIST_FIELDS = ("goals", "scores", "items", "analysis")
+
+
+def _plain(row: Row) -> dict[str, tuple[Any, ...]]:
+    return {key: tuple(cell) for key, cell in row.items()}
+
+
+def _cells(row: dict[str, tuple[Any, ...]]) -> Row:
+    new = tuple.__new__
+    return {key: new(Cell, cell) for key, cell in row.items()}
+
+
+def _workbook_data(state: dict[str, Any]) -> WorkbookData:
+    """A WorkbookData from its pickled state (see WorkbookData.__reduce__)."""
+    for name, value in state.items():
+        if value is NOT_LOADED:
+            continue
+        if name in _ROW_FIELDS:
+            state[name] = _cells(value)
+        elif name in _ROW_LIST_FIELDS:
+            state[name] = [_cells(row) for row in value]
+        elif name == "funds":
+            state[name] = {label: _cells(row) for label, row in value.items()}
+    return WorkbookData(**state)

@@ -177,3 +177,19 @@ def test_a_light_read_fails_loudly_where_it_holds_nothing():
     dep.data, dep.pickled = light, pickle.dumps(data)
     assert dep.full_data().goals == data.goals and dep.pickled is None
     assert dep.data.path == light.path
+
+
+def test_a_read_pickles_to_an_equal_read_of_cells():
+    """Reads are pickled with plain tuples for cells (cheap): they come back as Cells, equal."""
+    import pickle
+
+    from perfeval.model import Cell
+    from perfeval.read import read_workbook
+
+    for path in sorted(INBOX.glob("*.xlsx")):
+        data = read_workbook(path)
+        back = pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == data and repr(back) == repr(data)
+        rows = [back.info, back.funds_fields, back.conclusion, *back.funds.values(), *back.goals, *back.scores, *back.items, *back.analysis]
+        assert rows and all(type(cell) is Cell for row in rows for cell in row.values())
+        assert back.scores[0]["level1"].ref and back.scores[0]["level1"].raw
