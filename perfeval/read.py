@@ -101,8 +101,9 @@ class Grid:
         """(column, normalized text) of every text cell of row r, merged copies included."""
         found = self._row_labels.get(r)
         if found is None:
-            found = self._row_labels[r] = [
-                (c, normalize_label(raw)) for c, raw in enumerate(self.rows[r]) if raw and isinstance(raw, str)
+            row = self.rows[r]
+            found = self._row_labels[r] = [] if row.count("") == len(row) else [
+                (c, normalize_label(raw)) for c, raw in enumerate(row) if raw and isinstance(raw, str)
             ]
         return found
 
@@ -312,12 +313,14 @@ class Reader:
         for r in range(first, min(stop, grid.height)):
             values = rows[r]
             width = len(values)
+            if values.count("") == width:
+                continue  # one of the template's empty rows (calamine gives "" for an empty cell)
             # not is_blank(value), spelled out: this runs for every cell of every table
             filled = {
                 k for k, c in positions
                 if c < width and (v := values[c]) is not None and (not isinstance(v, str) or v.strip(BLANK_CHARS))
             }
-            if filled:  # else one of the template's empty rows: nothing to keep
+            if filled:  # else a row of blanks (spaces, …) in the table's columns: nothing to keep
                 out.append((r, grid.row_cells(r, positions), filled))
         return out
 
