@@ -150,6 +150,8 @@ def _decimals_of(x: float) -> int:
 
 
 def is_placeholder(raw: Any) -> bool:
+    if not isinstance(raw, str):
+        return False  # a number, date or nothing is never one of the PLACEHOLDERS
     text = _to_ascii(clean_text(raw)).upper()
     return text in PLACEHOLDERS
 

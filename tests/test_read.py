@@ -54,6 +54,16 @@ def test_label_normalization(label):
     assert normalize_label(label) == "预算安排资金"
 
 
+@pytest.mark.parametrize("raw", ["", " ", "\u3000", "\u200b\u00a0\t\n", "0", "x", " 甲 ", None, 0.0, 1.5, 0, True, False])
+def test_blank_means_the_same_everywhere(raw):
+    """Cell.blank (an inlined copy of is_blank, for speed) and is_blank agree."""
+    from perfeval.model import Cell
+    from perfeval.values import BLANK_CHARS, is_blank
+
+    expected = raw is None or (isinstance(raw, str) and not raw.strip(BLANK_CHARS))
+    assert is_blank(raw) is expected and Cell("s", 1, 1, raw).blank is expected
+
+
 def test_seed_cells_keep_their_positions():
     data = read_workbook(SEED_FILE)
     assert data.funds["市级资金"]["budget"].ref == "B5"

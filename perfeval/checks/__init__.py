@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import Settings
 from ..findings import Finding, Severity
@@ -67,14 +68,33 @@ def _stamp(rule_: Rule, dep_name: str, file: str, h: Hit) -> Finding:
     )
 
 
+_derived: dict[str, Any] = {}  # what several rules derive from the department being checked
+
+
+def derived(dep: Department, make: Callable[[Department], Any]) -> Any:
+    """`make(dep)`: made once per department while check_department runs its rules (a rule
+    called on its own makes it afresh)."""
+    if _derived.get("") is not dep:
+        return make(dep)
+    key = make.__qualname__
+    if key not in _derived:
+        _derived[key] = make(dep)
+    return _derived[key]
+
+
 def check_department(dep: Department, settings: Settings) -> None:
     """Run the rules that look at one department alone; its findings are kept on it."""
     found: list[Finding] = []
-    for code in sorted(RULES):
-        r = RULES[code]
-        if r.batch or code in settings.disabled or (r.needs_data and not dep.readable):
-            continue
-        found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
+    _derived.clear()
+    _derived[""] = dep
+    try:
+        for code in sorted(RULES):
+            r = RULES[code]
+            if r.batch or code in settings.disabled or (r.needs_data and not dep.readable):
+                continue
+            found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
+    finally:
+        _derived.clear()
     dep.findings = found
 
 

@@ -11,7 +11,7 @@ from ..model import Cell, Row
 from ..scoring import Department
 from ..values import format_number as n
 from ..values import is_placeholder, normalize_label, normalize_nature
-from . import Hit, hit, rule
+from . import Hit, derived, hit, rule
 
 NUMERIC = ("≥", "≤", "=")
 
@@ -20,11 +20,13 @@ def _c(row: Row, key: str) -> Cell:
     return row.get(key) or Cell(S.SHEET_GOALS)
 
 
-def _indicators(dep: Department) -> Iterator[tuple[Row, str]]:
-    """Goal rows that name a 三级指标, with their normalized 指标性质."""
-    for row in dep.data.goals:
-        if not _c(row, "level3").blank:
-            yield row, normalize_nature(_c(row, "nature").raw)
+def _indicators(dep: Department) -> list[tuple[Row, str]]:
+    """Goal rows that name a 三级指标, with their normalized 指标性质 (five rules ask)."""
+    return derived(dep, _goal_indicators)
+
+
+def _goal_indicators(dep: Department) -> list[tuple[Row, str]]:
+    return [(row, normalize_nature(_c(row, "nature").raw)) for row in dep.data.goals if not _c(row, "level3").blank]
 
 
 def _name(row: Row) -> str:
