@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import xlsxwriter
 from xlsxwriter.exceptions import DuplicateWorksheetName
+from xlsxwriter.url import Url
 
 from . import schema as S
 from .atomic import atomic_path
@@ -351,6 +352,7 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
     _title(w, "异常清单（按文件、级别排序；单元格为需要修改的位置）", result)
     hr = FINDINGS_HEADER
     w.header(hr, FINDING_COLUMNS)
+    links: dict[str, Url] = {}  # a department's findings all link to its sheet: one parsed link
     for i, f in enumerate(result.findings):
         r = hr + 1 + i
         w.text(r, 0, f.department)
@@ -365,7 +367,11 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         w.text(r, 8, f.computed)
         sheet = sheet_of.get(f.file)
         if sheet:
-            ws.write_url(r, 9, internal_link(sheet), st.link, "查看")
+            link = links.get(sheet)
+            if link is None:
+                link = links[sheet] = Url(internal_link(sheet))
+                link.text = "查看"
+            ws.write_url(r, 9, link, st.link)
         else:
             w.text(r, 9, "")
     last = hr + max(len(result.findings), 1)

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 from xlsxwriter.xmlwriter import re_control_chars_1, re_control_chars_2
 
 
@@ -41,16 +42,51 @@ class FastSheet(Worksheet):
     """A worksheet whose <sheetData> is written by a tight loop for numbers, shared strings and
     formatted blanks; identical XML to Worksheet._write_rows."""
 
-    # write_*(row, col, …) go straight to xlsxwriter's undecorated methods ("A1" the usual way)
+    # write_*(row, col, …) go straight to xlsxwriter's undecorated methods ("A1" the usual way);
+    # a plain string or number in range is stored right here, as those methods store it
     def write_string(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if type(row) is int:
+            if (
+                len(args) == 2 and not kwargs and type(col) is int and type(args[0]) is str
+                and len(args[0]) <= _SHORT and not self.constant_memory and self._in_range(row, col)
+            ):
+                # CellStringTuple(index, format), without the namedtuple's Python-level __new__
+                self.table[row][col] = _new(CellStringTuple, (self.str_table._get_shared_string_index(args[0]), args[1]))
+                return 0
             return self._write_string(row, col, *args, **kwargs)
         return super().write_string(row, col, *args, **kwargs)
 
     def write_number(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if type(row) is int:
+            number = args[0] if args else None
+            if (
+                len(args) == 2 and not kwargs and type(col) is int and (type(number) is int or type(number) is float)
+                and math.isfinite(number) and not self.constant_memory and self._in_range(row, col)
+            ):
+                self.table[row][col] = _new(CellNumberTuple, (number, args[1]))
+                return 0
             return self._write_number(row, col, *args, **kwargs)
         return super().write_number(row, col, *args, **kwargs)
+
+    def _in_range(self, row: int, col: int) -> bool:
+        """_check_dimensions for a cell that is written: whether it is in range, and if so the
+        used range grown to hold it."""
+        if row < 0 or col < 0 or row >= self.xls_rowmax or col >= self.xls_colmax:
+            return False
+        if self.dim_rowmin is None or row < self.dim_rowmin:
+            self.dim_rowmin = row
+        if self.dim_rowmax is None or row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None or col < self.dim_colmin:
+            self.dim_colmin = col
+        if self.dim_colmax is None or col > self.dim_colmax:
+            self.dim_colmax = col
+        return True
+
+    def write_url(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if type(row) is int:
+            return self._write_url(row, col, *args, **kwargs)
+        return super().write_url(row, col, *args, **kwargs)
 
     def write_blank(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if type(row) is int:
@@ -73,6 +109,7 @@ class FastSheet(Worksheet):
         lo_row, hi_row = self.dim_rowmin, self.dim_rowmax
         rows = sorted({r for r, cells in table.items() if cells} | set(row_info))
         write = self.fh.write
+        xf_of: dict[Any, int] = {}
         for row_num in rows:
             if not lo_row <= row_num <= hi_row:
                 continue
@@ -88,29 +125,41 @@ class FastSheet(Worksheet):
             else:
                 write(f'<row r="{row_num + 1}">')
             out = []
+            number = str(row_num + 1)
             for col_num in sorted(cells):
                 cell = cells[col_num]
                 fmt = cell.format
-                kind = type(cell).__name__
+                kind = cell.__class__
                 if fmt is None or kind not in _PLAIN:
                     if out:
                         write("".join(out))
                         out = []
                     self._write_cell(row_num, col_num, cell)
                     continue
-                ref = xl_rowcol_to_cell_fast(row_num, col_num)
-                xf = fmt._get_xf_index()
-                if kind == "String":
-                    out.append(f'<c r="{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
-                elif kind == "Number":
-                    out.append(f'<c r="{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+                ref = (_LETTERS.get(col_num) or _letters(col_num)) + number
+                xf = xf_of.get(fmt)
+                if xf is None:
+                    xf = xf_of[fmt] = fmt._get_xf_index()
+                if kind is CellStringTuple:
+                    out.append(f'<c r="{ref}" s="{xf}" t="s"><v>{cell[0]}</v></c>')
+                elif kind is CellNumberTuple:
+                    out.append(f'<c r="{ref}" s="{xf}"><v>{cell[0]:.16G}</v></c>')
                 else:
                     out.append(f'<c r="{ref}" s="{xf}"/>')
             out.append("</row>")
             write("".join(out))
 
 
-_PLAIN = frozenset(("String", "Number", "Blank"))
+_PLAIN = frozenset((CellStringTuple, CellNumberTuple, CellBlankTuple))
+_new = tuple.__new__
+_LETTERS: dict[int, str] = {}  # column number → its letters
+
+
+def _letters(col: int) -> str:
+    _LETTERS[col] = xl_col_to_name(col)
+    return _LETTERS[col]
+
+_SHORT = 16383  # strings up to this many characters never need truncating (UTF-16: ≤ 32766 units)
 
 
 def row_spans(rows: Iterable[tuple[int, dict[int, Any]]]) -> dict[int, str]:

@@ -78,6 +78,11 @@ def _book(cls: type) -> bytes:
     ws.write_string(88, 0, "关键字", cell_format=bold)
     ws.write_number(88, 1, 7, cell_format=bold)
     ws.write_blank(88, 2, None, cell_format=bold)
+    ws.write_string(89, 0, "长" * 20000, bold)  # beyond the fast path's length: xlsxwriter truncates it
+    ws.write_number(89, 1, 2**70, bold)
+    ws.write_number(89, 2, True, bold)
+    ws.write_string(-1, 0, "out of range", bold)
+    ws.write_number(0, 16384, 1, bold)
     ws.write_formula(82, 0, "=SUM(A1:A3)", bold, 6)
     ws.write_boolean(82, 1, True, bold)
     ws.write_url(83, 0, "internal:'数据'!A1", bold, "回到顶部")
@@ -129,8 +134,15 @@ def test_fast_paths_are_taken(monkeypatch):
     def wrapped(*args, **kwargs):  # xlsxwriter's write_* with their "A1"-parsing wrapper
         raise AssertionError("(row, col) writes should skip the wrapper")
 
-    for name in ("write_string", "write_number", "write_blank"):
+    for name in ("write_string", "write_number", "write_blank", "write_url"):
         monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, name, wrapped)
+    stored = []  # xlsxwriter's own storing of a string or a number: plain ones are stored inline
+    for name in ("_write_string", "_write_number"):
+        def storing(self, *args, _name=name, _stock=getattr(xlsxwriter.worksheet.Worksheet, name)):
+            stored.append((_name, args[0], args[1]))
+            return _stock(self, *args)
+
+        monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, name, storing)
 
     class Counting(xlsxfast.FastSheet):
         def _write_cell(self, row, col, cell):  # the generic per-cell writer
@@ -146,8 +158,12 @@ def test_fast_paths_are_taken(monkeypatch):
         ws.write_number(r, 1, r, fmt)
         ws.write_blank(r, 2, None, fmt)
     ws.write_string(11, 0, "无格式")  # takes xlsxwriter's own path
+    ws.write_number(12, 0, 2**70, fmt)  # an int: stored inline like a float
+    ws.write_string(13, 0, "长" * 20000, fmt)  # may need truncating: xlsxwriter's own path
+    ws.write_url(14, 0, "internal:'s'!A1", fmt, "链接")  # its undecorated path, storing its text
     wb.close()
     assert calls == [(11, 0)]
+    assert stored == [("_write_string", 11, 0), ("_write_string", 13, 0), ("_write_string", 14, 0)]
 
 
 def _xlsx_bytes(folder: Path) -> dict[str, bytes]:
