@@ -137,12 +137,19 @@ def test_fast_paths_are_taken(monkeypatch):
     for name in ("write_string", "write_number", "write_blank", "write_url"):
         monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, name, wrapped)
     stored = []  # xlsxwriter's own storing of a string or a number: plain ones are stored inline
-    for name in ("_write_string", "_write_number"):
-        def storing(self, *args, _name=name, _stock=getattr(xlsxwriter.worksheet.Worksheet, name)):
-            stored.append((_name, args[0], args[1]))
-            return _stock(self, *args)
 
-        monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, name, storing)
+
+    def storing(name):
+        stock = getattr(xlsxwriter.worksheet.Worksheet, name)
+
+        def store(self, *args):
+            stored.append((name, args[0], args[1]))
+            return stock(self, *args)
+
+        return store
+
+    for name in ("_write_string", "_write_number"):
+        monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, name, storing(name))
 
     class Counting(xlsxfast.FastSheet):
         def _write_cell(self, row, col, cell):  # the generic per-cell writer
