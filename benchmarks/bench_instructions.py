@@ -119,7 +119,8 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
         from perfeval.cache import output_key
 
         result = P.RunResult(None, RUN_DATE, departments, [], findings)
-        texts = [json.dumps(P.department_json(d), ensure_ascii=False) for d in departments]
+        encoder = getattr(P, "JSON", None) or json.JSONEncoder(ensure_ascii=False)  # as the pipeline does
+        texts = [encoder.encode(P.department_json(d)) for d in departments]
         for text in texts:
             output_key("workbook", RUN_DATE, "", text)
         P.result_json(result, texts)

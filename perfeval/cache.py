@@ -101,7 +101,18 @@ class Cache:
 
 
 def output_key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps([__version__, *parts], ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    """A digest of what an output shows. Texts are hashed as they are (an output's content is
+    a long JSON text: writing it into JSON again would escape every quote of it), anything
+    else as JSON; each part tagged and length-prefixed, so parts cannot run into each other."""
+    h = hashlib.sha256()
+    for part in (__version__, *parts):
+        if isinstance(part, str):
+            tag, data = b"s", part.encode("utf-8")
+        else:
+            tag, data = b"j", json.dumps(part, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+        h.update(b"%s%d:" % (tag, len(data)))
+        h.update(data)
+    return h.hexdigest()
 
 
 def pickle_read(data: WorkbookData) -> bytes:

@@ -15,7 +15,10 @@ class Severity(Enum):
 
     @property
     def rank(self) -> int:
-        return {"错误": 0, "警告": 1, "提示": 2}[self.value]
+        return _RANK[self.value]
+
+
+_RANK = {"错误": 0, "警告": 1, "提示": 2}
 
 
 @dataclass(frozen=True)

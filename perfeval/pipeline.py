@@ -31,6 +31,7 @@ DEPARTMENTS_DIR = "departments"
 REPORTS_DIR = "reports"
 CSV_COLUMNS = ("部门名称", "文件", "工作表", "单元格", "代码", "级别", "说明", "填报值", "计算值")
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one per call
 
 Progress = Callable[[str], None]
 
@@ -398,7 +399,7 @@ def _department_jobs(
         for kind, path in wanted:
             dep.outputs[kind] = path.relative_to(outdir).as_posix()
         todo = []
-        content = json.dumps(department_json(dep), ensure_ascii=False)
+        content = JSON.encode(department_json(dep))
         contents.append(content)
         for kind, path in wanted:
             rel = dep.outputs[kind]
@@ -471,13 +472,13 @@ def result_json(result: RunResult, departments: list[str] | None = None) -> str:
     lines = []
     data = result.as_json([] if departments is not None else None)
     for key, value in data.items():
-        name = json.dumps(key, ensure_ascii=False)
+        name = JSON.encode(key)
         texts = departments if key == "departments" and departments is not None else None
         if texts is None and isinstance(value, list) and value:
-            texts = [json.dumps(v, ensure_ascii=False) for v in value]
+            texts = [JSON.encode(v) for v in value]
         if texts:
             items = ",\n    ".join(texts)
             lines.append(f"  {name}: [\n    {items}\n  ]")
         else:
-            lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+            lines.append(f"  {name}: {JSON.encode(value)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
