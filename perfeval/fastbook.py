@@ -32,7 +32,7 @@ from xlsxwriter.sharedstrings import SharedStringTable
 from xlsxwriter.url import Url
 from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell_fast
 
-from .xlsxfast import FastSharedStrings, _escape, row_spans
+from .xlsxfast import _LETTERS, FastSharedStrings, _escape, _letters, row_spans
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 SHEET_HEAD = (
@@ -96,7 +96,24 @@ class Sheet:
             if c > d[3]:
                 d[3] = c
 
-    def _put(self, r: int, c: int, xml: str) -> None:
+    def _store(self, r: int, c: int, tail: str) -> None:
+        """Keep the cell at (r, c): `<c r="A1"` + `tail`. _cell and the storing, in one call:
+        every cell of every department book comes through here."""
+        if type(r) is not int or type(c) is not int or not (0 <= r < 1048576 and 0 <= c < 16384):
+            raise Unsupported("cell position")
+        d = self.dims
+        if d is None:
+            self.dims = [r, r, c, c]
+        else:
+            if r < d[0]:
+                d[0] = r
+            if r > d[1]:
+                d[1] = r
+            if c < d[2]:
+                d[2] = c
+            if c > d[3]:
+                d[3] = c
+        xml = f'<c r="{_LETTERS.get(c) or _letters(c)}{r + 1}"{tail}'
         row = self.rows.get(r)
         if row is None:
             self.rows[r] = {c: xml}
@@ -106,23 +123,20 @@ class Sheet:
     def write_string(self, r: int, c: int, text: str, fmt: Fmt | None = None) -> int:
         if fmt is None or type(text) is not str or len(text) > MAX_STRING:
             raise Unsupported("string")
-        self._cell(r, c)
         index = self.book.strings._get_shared_string_index(text)
-        self._put(r, c, f'<c r="{xl_rowcol_to_cell_fast(r, c)}" s="{fmt.xf}" t="s"><v>{index}</v></c>')
+        self._store(r, c, f' s="{fmt.xf}" t="s"><v>{index}</v></c>')
         return 0
 
     def write_number(self, r: int, c: int, number: Any, fmt: Fmt | None = None) -> int:
         if fmt is None or type(number) not in (int, float) or not math.isfinite(number):
             raise Unsupported("number")
-        self._cell(r, c)
-        self._put(r, c, f'<c r="{xl_rowcol_to_cell_fast(r, c)}" s="{fmt.xf}"><v>{number:.16G}</v></c>')
+        self._store(r, c, f' s="{fmt.xf}"><v>{number:.16G}</v></c>')
         return 0
 
     def write_blank(self, r: int, c: int, blank: Any = None, fmt: Fmt | None = None) -> int:
         if fmt is None:
             raise Unsupported("blank without a format")  # xlsxwriter skips it; keep it simple
-        self._cell(r, c)
-        self._put(r, c, f'<c r="{xl_rowcol_to_cell_fast(r, c)}" s="{fmt.xf}"/>')
+        self._store(r, c, f' s="{fmt.xf}"/>')
         return 0
 
     def write_url(self, r: int, c: int, link: str, fmt: Fmt | None = None, string: str | None = None) -> int:

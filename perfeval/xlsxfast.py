@@ -177,13 +177,23 @@ def row_spans(rows: Iterable[tuple[int, dict[int, Any]]]) -> dict[int, str]:
     return {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in bounds.items()}
 
 
+def _plain_string(text: str) -> bool:
+    """Whether xlsxwriter surely writes `text` as a plain <si><t>: no control character (all
+    printable), no _xHHHH_ (no "_x" at all), no leading or trailing whitespace (re's \\s is
+    str.isspace), not rich text. A fast filter: False sends a string to the exact checks."""
+    return (
+        text.isprintable() and "_x" not in text and not text[:1].isspace() and not text[-1:].isspace()
+        and not text.startswith("<r>")
+    )
+
+
 class FastSharedStrings(SharedStrings):
     """sharedStrings.xml with plain strings written in one pass; identical to SharedStrings."""
 
     def _write_sst_strings(self) -> None:
         out = []
         for string in self.string_table.string_array:
-            if (
+            if not _plain_string(string) and (
                 re_control_chars_1.search(string)
                 or re_control_chars_2.search(string)
                 or _preserve_whitespace(string)

@@ -23,7 +23,7 @@ PROBE = xlsxfast.fast_ok.__wrapped__  # uncached, and untouched by the fixture b
 # written literally, leading/trailing whitespace, what looks like rich text, astral characters
 AWKWARD = [
     'A&B <c> "d" \'e\'', "行一\n行二", "\x01控制\x1f", "_x0041_ literal", " leading", "trailing ",
-    "\ttab", "<r>rich?</r>", "𠀾𠀿 astral", "=1+1", "",
+    "\ttab", "<r>rich?</r>", "𠀾𠀿 astral", "=1+1", "", "末尾换行\n", "x_x00zz_y",
 ]
 
 
@@ -197,3 +197,25 @@ def test_outputs_equal_stock_xlsxwriter_outputs(tmp_path, make_workbook, stock_x
     assert fast.keys() == stock.keys()
     for name in stock:
         assert fast[name] == stock[name], name
+
+
+def test_the_plain_string_filter_never_passes_what_xlsxwriter_treats_specially():
+    """_plain_string may send a plain string to the exact checks, never the other way round."""
+    import random
+
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.xmlwriter import re_control_chars_1, re_control_chars_2
+
+    alphabet = ["a", "甲", "_", "x", "0", "F", " ", "\u3000", "\u00a0", "\u200b", "\t", "\n", "\r", "\x01", "\x1f", "<r>", "</r>", "&", "𠀾"]
+    rnd = random.Random(7)
+    texts = [*AWKWARD, *("".join(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 8))) for _ in range(20000))]
+    plain = 0
+    for text in texts:
+        special = bool(
+            re_control_chars_1.search(text) or re_control_chars_2.search(text) or _preserve_whitespace(text)
+            or (text.startswith("<r>") and text.endswith("</r>"))
+        )
+        if xlsxfast._plain_string(text):
+            plain += 1
+            assert not special, repr(text)
+    assert plain > 1000  # and it does pass the ordinary ones
