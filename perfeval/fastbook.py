@@ -97,22 +97,8 @@ class Sheet:
                 d[3] = c
 
     def _store(self, r: int, c: int, tail: str) -> None:
-        """Keep the cell at (r, c): `<c r="A1"` + `tail`. _cell and the storing, in one call:
-        every cell of every department book comes through here."""
-        if type(r) is not int or type(c) is not int or not (0 <= r < 1048576 and 0 <= c < 16384):
-            raise Unsupported("cell position")
-        d = self.dims
-        if d is None:
-            self.dims = [r, r, c, c]
-        else:
-            if r < d[0]:
-                d[0] = r
-            if r > d[1]:
-                d[1] = r
-            if c < d[2]:
-                d[2] = c
-            if c > d[3]:
-                d[3] = c
+        """Keep the cell at (r, c): `<c r="A1"` + `tail`."""
+        self._cell(r, c)
         xml = f'<c r="{_LETTERS.get(c) or _letters(c)}{r + 1}"{tail}'
         row = self.rows.get(r)
         if row is None:
