@@ -32,7 +32,7 @@ from xlsxwriter.sharedstrings import SharedStringTable
 from xlsxwriter.url import Url
 from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell_fast
 
-from .xlsxfast import _LETTERS, FastSharedStrings, _escape, _letters, row_spans
+from .xlsxfast import FastSharedStrings, _escape, row_spans
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 SHEET_HEAD = (
@@ -99,7 +99,7 @@ class Sheet:
     def _store(self, r: int, c: int, tail: str) -> None:
         """Keep the cell at (r, c): `<c r="A1"` + `tail`."""
         self._cell(r, c)
-        xml = f'<c r="{_LETTERS.get(c) or _letters(c)}{r + 1}"{tail}'
+        xml = f'<c r="{xl_rowcol_to_cell_fast(r, c)}"{tail}'
         row = self.rows.get(r)
         if row is None:
             self.rows[r] = {c: xml}
@@ -267,7 +267,7 @@ class Book:
         frame = self.frame
         if len(self.sheets) != len(frame.sheet_names):
             raise Unsupported("sheets")
-        parts = dict(frame.parts)
+        parts = {}
         for i, sheet in enumerate(self.sheets):
             parts[f"xl/worksheets/sheet{i + 1}.xml"] = sheet.xml(selected=i == 0)
         parts["xl/workbook.xml"] = frame.workbook_xml(self.sheets)
@@ -281,7 +281,7 @@ class Book:
         sst._assemble_xml_file()
         parts["xl/sharedStrings.xml"] = text.getvalue()
         packed = frame.packed
-        return zip_bytes([packed[name] if name in packed else deflated(name, parts[name]) for name in frame.order])
+        return zip_bytes([packed.get(name) or deflated(name, parts[name]) for name in frame.order])
 
 
 def _spec_key(spec: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -323,11 +323,11 @@ def zip_bytes(members: list[Member]) -> bytes:
 
 class Frame:
     """What every department workbook of one layout shares, taken from one that xlsxwriter made:
-    the constant parts (also deflated), the order of parts in the file, and the formats' style
+    the constant parts (deflated once), the order of parts in the file, and the formats' style
     indices."""
 
     def __init__(self, sheet_names: tuple[str, ...], parts: dict[str, str], order: list[str], xf: dict[Any, int]):
-        self.sheet_names, self.parts, self.order, self.xf = sheet_names, parts, order, xf
+        self.sheet_names, self.order, self.xf = sheet_names, order, xf
         self.packed = {name: deflated(name, text) for name, text in parts.items()}
 
     def workbook_xml(self, sheets: list[Sheet]) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 from xlsxwriter.xmlwriter import re_control_chars_1, re_control_chars_2
@@ -48,7 +48,7 @@ class FastSheet(Worksheet):
         if type(row) is int:
             if (
                 len(args) == 2 and not kwargs and type(col) is int and type(args[0]) is str
-                and len(args[0]) <= _SHORT and not self.constant_memory and self._in_range(row, col)
+                and len(args[0]) <= _SHORT and not self.constant_memory and not self._check_dimensions(row, col)
             ):
                 # CellStringTuple(index, format), without the namedtuple's Python-level __new__
                 self.table[row][col] = _new(CellStringTuple, (self.str_table._get_shared_string_index(args[0]), args[1]))
@@ -61,27 +61,12 @@ class FastSheet(Worksheet):
             number = args[0] if args else None
             if (
                 len(args) == 2 and not kwargs and type(col) is int and (type(number) is int or type(number) is float)
-                and math.isfinite(number) and not self.constant_memory and self._in_range(row, col)
+                and math.isfinite(number) and not self.constant_memory and not self._check_dimensions(row, col)
             ):
                 self.table[row][col] = _new(CellNumberTuple, (number, args[1]))
                 return 0
             return self._write_number(row, col, *args, **kwargs)
         return super().write_number(row, col, *args, **kwargs)
-
-    def _in_range(self, row: int, col: int) -> bool:
-        """_check_dimensions for a cell that is written: whether it is in range, and if so the
-        used range grown to hold it."""
-        if row < 0 or col < 0 or row >= self.xls_rowmax or col >= self.xls_colmax:
-            return False
-        if self.dim_rowmin is None or row < self.dim_rowmin:
-            self.dim_rowmin = row
-        if self.dim_rowmax is None or row > self.dim_rowmax:
-            self.dim_rowmax = row
-        if self.dim_colmin is None or col < self.dim_colmin:
-            self.dim_colmin = col
-        if self.dim_colmax is None or col > self.dim_colmax:
-            self.dim_colmax = col
-        return True
 
     def write_url(self, row: Any, col: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if type(row) is int:
@@ -125,7 +110,6 @@ class FastSheet(Worksheet):
             else:
                 write(f'<row r="{row_num + 1}">')
             out = []
-            number = str(row_num + 1)
             for col_num in sorted(cells):
                 cell = cells[col_num]
                 fmt = cell.format
@@ -136,7 +120,7 @@ class FastSheet(Worksheet):
                         out = []
                     self._write_cell(row_num, col_num, cell)
                     continue
-                ref = (_LETTERS.get(col_num) or _letters(col_num)) + number
+                ref = xl_rowcol_to_cell_fast(row_num, col_num)
                 xf = xf_of.get(fmt)
                 if xf is None:
                     xf = xf_of[fmt] = fmt._get_xf_index()
@@ -152,13 +136,6 @@ class FastSheet(Worksheet):
 
 _PLAIN = frozenset((CellStringTuple, CellNumberTuple, CellBlankTuple))
 _new = tuple.__new__
-_LETTERS: dict[int, str] = {}  # column number → its letters
-
-
-def _letters(col: int) -> str:
-    _LETTERS[col] = xl_col_to_name(col)
-    return _LETTERS[col]
-
 _SHORT = 16383  # strings up to this many characters never need truncating (UTF-16: ≤ 32766 units)
 
 
