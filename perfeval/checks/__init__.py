@@ -68,25 +68,24 @@ def _stamp(rule_: Rule, dep_name: str, file: str, h: Hit) -> Finding:
     )
 
 
-_derived: dict[str, Any] = {}  # what several rules derive from the department being checked
+_derived: dict[Any, Any] = {}  # what several rules derive from the department being checked (by `make`)
 
 
 def derived(dep: Department, make: Callable[[Department], Any]) -> Any:
     """`make(dep)`: made once per department while check_department runs its rules (a rule
     called on its own makes it afresh)."""
-    if _derived.get("") is not dep:
+    if _derived.get(None) is not dep:
         return make(dep)
-    key = make.__qualname__
-    if key not in _derived:
-        _derived[key] = make(dep)
-    return _derived[key]
+    if make not in _derived:
+        _derived[make] = make(dep)
+    return _derived[make]
 
 
 def check_department(dep: Department, settings: Settings) -> None:
     """Run the rules that look at one department alone; its findings are kept on it."""
     found: list[Finding] = []
     _derived.clear()
-    _derived[""] = dep
+    _derived[None] = dep
     try:
         for code in sorted(RULES):
             r = RULES[code]
