@@ -7,7 +7,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from .values import BLANK_CHARS, clean_text
+from .values import clean_text, is_blank
 
 
 def column_letter(col: int) -> str:
@@ -61,10 +61,7 @@ class Cell(tuple):
 
     @property
     def blank(self) -> bool:
-        raw = self[3]  # is_blank(raw), inlined: the rules ask this of every cell they look at
-        if isinstance(raw, str):
-            return not raw.strip(BLANK_CHARS)
-        return raw is None
+        return is_blank(self[3])
 
     @property
     def text(self) -> str:

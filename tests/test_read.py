@@ -56,7 +56,7 @@ def test_label_normalization(label):
 
 @pytest.mark.parametrize("raw", ["", " ", "\u3000", "\u200b\u00a0\t\n", "0", "x", " 甲 ", None, 0.0, 1.5, 0, True, False])
 def test_blank_means_the_same_everywhere(raw):
-    """Cell.blank (an inlined copy of is_blank, for speed) and is_blank agree."""
+    """Cell.blank and is_blank agree, and mean what BLANK_CHARS says."""
     from perfeval.model import Cell
     from perfeval.values import BLANK_CHARS, is_blank
 
