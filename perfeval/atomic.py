@@ -9,16 +9,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path in the target's folder; on success it replaces `target`."""
+def temp_beside(target: Path) -> Path:
+    """A new empty temp file in the target's folder, named so that a later run knows it for
+    a leftover (`.name.*.tmp`), that os.replace can later move onto `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
-    tmp_path = Path(tmp)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path in the target's folder; on success it replaces `target`."""
+    tmp_path = temp_beside(target)
     try:
         yield tmp_path
         os.replace(tmp_path, target)

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_bytes_atomic
+from .atomic import temp_beside
 from .cache import Cache, file_digest, output_key, pickle_read
 from .checks import Batch, SkippedFile, check_department, run_checks
 from .config import Settings
@@ -154,7 +154,8 @@ class Work:
     settings: Settings
     cache: Cache | None = None
     jobs: list[OutputJob] = field(default_factory=list)
-    side: tuple[RunResult, list[str]] | None = None  # the run, for findings.csv and the results JSON
+    # the run, its departments' JSON texts, and the temp files for findings.csv and the results JSON
+    side: tuple[RunResult, list[str], tuple[Path, Path]] | None = None
     nice: int = 0  # how much the workers give way to this process (Unix)
 
 
@@ -324,7 +325,6 @@ def process(
     outputs that did not change since the last run into the same `outdir` are not redone.
     """
     from .names import unique_stems
-    from .summary import write_summary
 
     files, skipped = discover(inbox, exclude=[outdir])
     cache = Cache(outdir) if use_cache else None
@@ -340,45 +340,78 @@ def process(
         jobs, contents = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), reports, report_template, cache)
         if on_stage:
             on_stage("生成部门结果", len(departments))
-        summary_path, findings_path = outdir / SUMMARY_NAME, outdir / FINDINGS_NAME
+        summary_path, findings_path, results_path = outdir / SUMMARY_NAME, outdir / FINDINGS_NAME, outdir / RESULTS_NAME
         result.outputs += [summary_path, findings_path]  # what perfeval-results.json lists
-        # the summary, in this process, is the longest single piece of work: the workers (which
-        # write the department files, findings.csv and the results JSON) give way to it
-        work = Work(files, settings, jobs=jobs, side=(result, contents), nice=OUTPUT_NICE)
-        with worker_pool(len(jobs), work) as pool:
-            side = pool.submit(_side_files, 0) if pool is not None else None
-            done = _run(pool, _write_outputs, len(jobs))
-            if pool is None:
-                done = list(done)
-            shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
-            summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in skipped])
-            if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
-                write_summary(result, summary_path)
-                if cache:
-                    cache.record(SUMMARY_NAME, summary_key)
-            # written here, after the summary, as before: a failed summary leaves all three old
-            csv_bytes, json_bytes = side.result() if side is not None else _side_files(0)
-            write_bytes_atomic(findings_path, csv_bytes)
-            for dep_name in done:  # re-raises a worker's failure (disk full, …)
-                if progress:
-                    progress(dep_name)
-        if progress:
-            for _ in range(len(departments) - len(jobs)):
-                progress("")
-        if cache:
-            cache.save_manifest()
-        result.outputs.append(write_bytes_atomic(outdir / RESULTS_NAME, json_bytes))
+        # findings.csv and the results JSON are written by a worker into temp files, renamed
+        # here once the summary is written (a failed summary leaves all three old files)
+        temps = (temp_beside(findings_path), temp_beside(results_path))
+        try:
+            targets = (summary_path, findings_path)
+            _write_outputs_and_summary(result, settings, files, jobs, contents, targets, temps, cache, progress)
+            if progress:
+                for _ in range(len(departments) - len(jobs)):
+                    progress("")
+            if cache:
+                cache.save_manifest()
+            os.replace(temps[1], results_path)
+            result.outputs.append(results_path)
+        finally:
+            for t in temps:
+                t.unlink(missing_ok=True)
         return result
+
+
+def _write_outputs_and_summary(
+    result: RunResult,
+    settings: Settings,
+    files: list[tuple[Path, str]],
+    jobs: list[OutputJob],
+    contents: list[str],
+    targets: tuple[Path, Path],
+    temps: tuple[Path, Path],
+    cache: Cache | None,
+    progress: Progress | None,
+) -> None:
+    """The department files and the side files (in the workers), the summary (here); then
+    findings.csv takes its place."""
+    from .summary import write_summary
+
+    summary_path, findings_path = targets
+    # the summary, in this process, is the longest single piece of work: the workers (which
+    # write the department files, findings.csv and the results JSON) give way to it
+    work = Work(files, settings, jobs=jobs, side=(result, contents, temps), nice=OUTPUT_NICE)
+    with worker_pool(len(jobs), work) as pool:
+        # the side files go back as two paths: megabytes sent through the pool's pipe would
+        # wait for this process, busy with the summary, to read them
+        side = pool.submit(_side_files, 0) if pool is not None else None
+        done = _run(pool, _write_outputs, len(jobs))
+        if pool is None:
+            done = list(done)
+        shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
+        summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in result.skipped])
+        if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
+            write_summary(result, summary_path)
+            if cache:
+                cache.record(SUMMARY_NAME, summary_key)
+        if side is not None:
+            side.result()
+        else:
+            _side_files(0)
+        os.replace(temps[0], findings_path)
+        for dep_name in done:  # re-raises a worker's failure (disk full, …)
+            if progress:
+                progress(dep_name)
 
 
 OUTPUT_NICE = 5
 
 
-def _side_files(_: int) -> tuple[bytes, bytes]:
-    """findings.csv and perfeval-results.json, as bytes: a worker's task."""
+def _side_files(_: int) -> None:
+    """findings.csv and perfeval-results.json, into their temp files: a worker's task."""
     assert _WORK is not None and _WORK.side is not None
-    result, contents = _WORK.side
-    return findings_csv(result.findings), result_json(result, contents).encode("utf-8")
+    result, contents, (csv_temp, json_temp) = _WORK.side
+    csv_temp.write_bytes(findings_csv(result.findings))
+    json_temp.write_bytes(result_json(result, contents).encode("utf-8"))
 
 
 OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]

@@ -168,10 +168,17 @@ def test_sheet_names_are_valid_and_unique():
     assert names[0] == "人力资源部_行政" and names[2] == "总览(2)"
 
 
-def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pooled", [False, True], ids=["one process", "worker pool"])
+def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch, pooled):
+    from perfeval import pipeline
+
+    if pooled:  # findings.csv and the results JSON are then written by a worker
+        monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
     out = tmp_path / "out"
     process(INBOX, out, Settings(), RUN_DATE)
+    side = [FINDINGS_NAME, "perfeval-results.json"]
     before = (out / SUMMARY_NAME).read_bytes()
+    before_side = [(out / n).read_bytes() for n in side]
 
     def crash(result, path):
         Path(path).write_bytes(b"half a workbook")
@@ -181,7 +188,8 @@ def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         process(INBOX, out, Settings(), date(2025, 1, 1))
     assert (out / SUMMARY_NAME).read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, FINDINGS_NAME, "perfeval-results.json", "departments", "reports", ".perfeval-cache"])
+    assert [(out / n).read_bytes() for n in side] == before_side, "the run's other files are not half renewed"
+    assert sorted(p.name for p in out.iterdir()) == sorted([SUMMARY_NAME, *side, "departments", "reports", ".perfeval-cache"])
     assert not [p for p in out.rglob("*.tmp")], "no temp file left behind"
 
 
