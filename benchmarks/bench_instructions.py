@@ -79,7 +79,11 @@ def run_stage(stage: str, inbox: Path, cells: tuple[int, int]) -> None:
 
 
 def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> None:  # noqa: N803 - the module
-    departments, findings = P.analyze([(p, p.name) for p in files], settings)
+    import inspect
+
+    # as `perfeval process` reads: with each department's JSON pieces made (where a version does)
+    extra = {"encode": True} if "encode" in inspect.signature(P.analyze).parameters else {}
+    departments, findings = P.analyze([(p, p.name) for p in files], settings, **extra)
     if stage == "transfer":
         import pickle
 
@@ -119,11 +123,15 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
         from perfeval.cache import output_key
 
         result = P.RunResult(None, RUN_DATE, departments, [], findings)
-        encoder = getattr(P, "JSON", None) or json.JSONEncoder(ensure_ascii=False)  # as the pipeline does
-        texts = [encoder.encode(P.department_json(d)) for d in departments]
+        if hasattr(P, "department_json_text"):  # the pieces made while reading are put together
+            texts = [P.department_json_text(d) for d in departments]
+            extra = (P.finding_texts(result),)
+        else:
+            encoder = getattr(P, "JSON", None) or json.JSONEncoder(ensure_ascii=False)  # as the pipeline does
+            texts, extra = [encoder.encode(P.department_json(d)) for d in departments], ()
         for text in texts:
             output_key("workbook", RUN_DATE, "", text)
-        P.result_json(result, texts)
+        P.result_json(result, texts, *extra)
         P.findings_csv(findings)
 
 

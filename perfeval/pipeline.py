@@ -51,14 +51,15 @@ class RunResult(FindingCounts):
         counts = Counter(d.grade for d in self.departments if d.grade)
         return {g: counts.get(g, 0) for g in ("优", "良", "中", "差")}
 
-    def as_json(self, departments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """The run as JSON data; `departments`: their department_json, if already made."""
+    def as_json(self, departments: list[Any] | None = None, findings: list[Any] | None = None) -> dict[str, Any]:
+        """The run as JSON data; `departments`, `findings`: what to list instead of encoding
+        them again (result_json puts in their texts)."""
         return {
             "run_date": self.run_date.isoformat(),
             "inbox": str(self.inbox) if self.inbox else None,
             "departments": departments if departments is not None else [department_json(d) for d in self.departments],
             "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
-            "findings": [f.as_dict() for f in self.findings],
+            "findings": findings if findings is not None else [f.as_dict() for f in self.findings],
             "totals": {
                 "departments": len(self.departments),
                 "errors": self.errors,
@@ -79,6 +80,19 @@ def _level(x: LevelScore) -> dict[str, Any]:
 
 
 def department_json(d: Department) -> dict[str, Any]:
+    return {
+        **_json_head(d),
+        "rank": d.rank,
+        **_json_levels(d),
+        "errors": d.errors,
+        "warnings": d.warnings,
+        "findings": [f.as_dict() for f in d.findings],
+        "outputs": dict(d.outputs),
+    }
+
+
+def _json_head(d: Department) -> dict[str, Any]:
+    """The keys of department_json before "rank": all settled once the department is checked."""
     return {
         "file": d.file,
         "name": d.name,
@@ -104,14 +118,56 @@ def department_json(d: Department) -> dict[str, Any]:
         "total_score": _r(d.total_score),
         "score_rate": _r(d.score_rate),
         "grade": d.grade,
-        "rank": d.rank,
-        "level1": [_level(x) for x in d.level1],
-        "level2": [{"level1": x.parent, **_level(x)} for x in d.level2],
-        "errors": d.errors,
-        "warnings": d.warnings,
-        "findings": [f.as_dict() for f in d.findings],
-        "outputs": dict(d.outputs),
     }
+
+
+def _json_levels(d: Department) -> dict[str, Any]:
+    return {"level1": [_level(x) for x in d.level1], "level2": [{"level1": x.parent, **_level(x)} for x in d.level2]}
+
+
+@dataclass(frozen=True)
+class EncodedDepartment:
+    """A department's JSON text in the pieces that are settled once it is checked, made in its
+    worker process: the keys before "rank", the level scores, and each finding. The main
+    process then only puts in the rank, the counts and the output paths (see
+    department_json_text), instead of encoding every department between the two stages."""
+
+    head: str  # '{"file": …, "grade": "良"', without the closing brace
+    levels: str  # '"level1": […], "level2": […]'
+    findings: tuple[Finding, ...]  # what `texts` encode, one by one
+    texts: tuple[str, ...]
+
+
+def encode_department(d: Department, head: str | None = None, levels: str | None = None) -> EncodedDepartment:
+    findings = tuple(d.findings)
+    return EncodedDepartment(
+        JSON.encode(_json_head(d))[:-1] if head is None else head,
+        JSON.encode(_json_levels(d))[1:-1] if levels is None else levels,
+        findings,
+        tuple(JSON.encode(f.as_dict()) for f in findings),
+    )
+
+
+def department_json_text(d: Department) -> str:
+    """JSON.encode(department_json(d)), from the pieces its worker made where it can."""
+    enc = d.encoded
+    if enc is None:
+        enc = d.encoded = encode_department(d)
+    elif enc.findings != tuple(d.findings):  # the batch rules added some (identical objects compare first by identity)
+        enc = d.encoded = encode_department(d, enc.head, enc.levels)
+    return (
+        f'{enc.head}, "rank": {JSON.encode(d.rank)}, {enc.levels}, "errors": {d.errors}, "warnings": {d.warnings}, '
+        f'"findings": [{", ".join(enc.texts)}], "outputs": {JSON.encode(d.outputs)}}}'
+    )
+
+
+def finding_texts(result: RunResult) -> list[str]:
+    """Each of the run's findings as JSON text, taken from its department's pieces where made."""
+    known: dict[int, str] = {}
+    for d in result.departments:
+        if d.encoded is not None:
+            known.update(zip(map(id, d.encoded.findings), d.encoded.texts, strict=True))
+    return [known.get(id(f)) or JSON.encode(f.as_dict()) for f in result.findings]
 
 
 def _info_text(d: Department, key: str) -> str:
@@ -157,6 +213,7 @@ class Work:
     # the run, its departments' JSON texts, and the temp files for findings.csv and the results JSON
     side: tuple[RunResult, list[str], tuple[Path, Path]] | None = None
     nice: int = 0  # how much the workers give way to this process (Unix)
+    encode: bool = False  # make each department's JSON pieces (for a run that writes results)
 
 
 _WORK: Work | None = None
@@ -264,6 +321,8 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
         data.path, data.file = path, name
     dep = compute(data, settings)
     check_department(dep, settings)
+    if _WORK.encode:
+        dep.encoded = encode_department(dep)  # here, where both cores work: see EncodedDepartment
     if not _IN_WORKER:
         return dep, None, key
     # the whole read travels as `blob`, and stays pickled until something needs it (a report):
@@ -278,11 +337,13 @@ def analyze(
     skipped: list[SkippedFile] | None = None,
     progress: Progress | None = None,
     cache: Cache | None = None,
+    encode: bool = False,
 ) -> tuple[list[Department], list[Finding]]:
     """Read, compute and check a batch: each workbook in a worker process (or from the
-    cache), then the rules over the whole batch here."""
+    cache), then the rules over the whole batch here. `encode`: also make each department's
+    JSON pieces (see EncodedDepartment)."""
     departments, keys = [], set()
-    with batch_gc(), worker_pool(len(files), Work(files, settings, cache)) as pool:
+    with batch_gc(), worker_pool(len(files), Work(files, settings, cache, encode=encode)) as pool:
         for (dep, blob, key), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
             if blob is not None:
                 dep.pickled = blob
@@ -331,7 +392,7 @@ def process(
     with batch_gc():
         if on_stage:
             on_stage("读取并核对", len(files))
-        departments, findings = analyze(files, settings, skipped, progress, cache)
+        departments, findings = analyze(files, settings, skipped, progress, cache, encode=True)
         result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
         if not departments:
             return result  # nothing to summarize: an earlier summary stays as it was
@@ -411,7 +472,7 @@ def _side_files(_: int) -> None:
     assert _WORK is not None and _WORK.side is not None
     result, contents, (csv_temp, json_temp) = _WORK.side
     csv_temp.write_bytes(findings_csv(result.findings))
-    json_temp.write_bytes(result_json(result, contents).encode("utf-8"))
+    json_temp.write_bytes(result_json(result, contents, finding_texts(result)).encode("utf-8"))
 
 
 OutputJob = tuple[Department, date, list[tuple[str, Path]], Path | None]
@@ -432,7 +493,7 @@ def _department_jobs(
         for kind, path in wanted:
             dep.outputs[kind] = path.relative_to(outdir).as_posix()
         todo = []
-        content = JSON.encode(department_json(dep))
+        content = department_json_text(dep)
         contents.append(content)
         for kind, path in wanted:
             rel = dep.outputs[kind]
@@ -496,17 +557,18 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def result_json(result: RunResult, departments: list[str] | None = None) -> str:
-    """The run as JSON text, one department or finding per line; `departments`: each one's
-    JSON text, if already made.
+def result_json(result: RunResult, departments: list[str] | None = None, findings: list[str] | None = None) -> str:
+    """The run as JSON text, one department or finding per line; `departments`, `findings`:
+    each one's JSON text, if already made.
 
     Written by hand around json.dumps without `indent`: that path is json's C encoder, ~10×
     faster than its indenting one on the 10+ MB of a large batch, and the file stays readable."""
     lines = []
-    data = result.as_json([] if departments is not None else None)
+    made = {"departments": departments, "findings": findings}
+    data = result.as_json([] if departments is not None else None, [] if findings is not None else None)
     for key, value in data.items():
         name = JSON.encode(key)
-        texts = departments if key == "departments" and departments is not None else None
+        texts = made.get(key)
         if texts is None and isinstance(value, list) and value:
             texts = [JSON.encode(v) for v in value]
         if texts:

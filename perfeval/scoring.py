@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import schema as S
 from .config import Settings
@@ -58,6 +59,8 @@ class Department(FindingCounts):
     # the whole read, pickled, while `data` holds only its light copy (see WorkbookData.light):
     # a worker process sends a department back this way, and most runs never need the rest
     pickled: bytes | None = field(default=None, repr=False)
+    # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
+    encoded: Any = field(default=None, repr=False, compare=False)
 
     def full_data(self) -> WorkbookData:
         """`data` with every part, unpickled on first use where only a light copy was kept."""

@@ -193,3 +193,53 @@ def test_a_read_pickles_to_an_equal_read_of_cells():
         rows = [back.info, back.funds_fields, back.conclusion, *back.funds.values(), *back.goals, *back.scores, *back.items, *back.analysis]
         assert rows and all(type(cell) is Cell for row in rows for cell in row.values())
         assert back.scores[0]["level1"].ref and back.scores[0]["level1"].raw
+
+
+def test_results_json_from_the_workers_pieces_is_the_json_made_afresh(tmp_path, make_workbook):
+    """Each department's JSON is made in its worker, in pieces (pipeline.EncodedDepartment);
+    perfeval-results.json must be byte for byte what encoding the run afresh gives, also for
+    departments the batch rules added findings to, an unreadable file and a skipped one."""
+    import json
+
+    from perfeval.pipeline import RESULTS_NAME, RunResult, result_json
+
+    inbox = tmp_path / "inbox"
+    for i in range(pipeline.PARALLEL_MIN + 2):
+        spec = clean_spec()
+        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
+        if i in (3, 4):  # the same department twice: B01 on both
+            spec["基本信息"].update({"部门名称": "重复局", "部门编码": "DUP"})
+        spec["指标评分"][i % 20]["得分"] = 0
+        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+    (inbox / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (inbox / "说明.txt").write_text("not a workbook", encoding="utf-8")
+    out = tmp_path / "out"
+    result = process(inbox, out, Settings(), RUN_DATE, reports=False)
+    written = (out / RESULTS_NAME).read_text(encoding="utf-8")
+    # the file lists the outputs made before it; made afresh, from department_json and as_dict
+    afresh = RunResult(result.inbox, result.run_date, result.departments, result.skipped, result.findings, result.outputs[:-1])
+    assert written == result_json(afresh)
+    data = json.loads(written)
+    codes = {f["code"] for d in data["departments"] for f in d["findings"]}
+    assert "B01" in codes and any(not d["readable"] for d in data["departments"])
+    assert [f["code"] for f in data["findings"]].count("B01") == 2
+    # the pieces were made in the workers, and remade only where the batch rules added findings
+    assert all(d.encoded is not None for d in result.departments)
+
+
+def test_department_json_text_remakes_only_what_changed():
+    from perfeval.findings import Finding, Severity
+    from perfeval.pipeline import JSON, department_json, department_json_text, encode_department
+    from perfeval.read import read_workbook
+    from perfeval.scoring import compute
+
+    dep = compute(read_workbook(INBOX / sorted(p.name for p in INBOX.glob("*.xlsx"))[0], "a.xlsx"), Settings())
+    pipeline.check_department(dep, Settings())
+    dep.encoded = encode_department(dep)
+    before = dep.encoded
+    dep.rank, dep.outputs = 3, {"workbook": "departments/a.xlsx"}
+    assert department_json_text(dep) == JSON.encode(department_json(dep))
+    assert dep.encoded is before, "rank and outputs are put in, nothing is encoded again"
+    dep.findings = sorted([*dep.findings, Finding("B02", Severity.WARNING, dep.name, "a.xlsx", "基本信息", 3, 2, "年度")], key=Finding.sort_key)
+    assert department_json_text(dep) == JSON.encode(department_json(dep))
+    assert dep.encoded is not before and dep.encoded.head is before.head

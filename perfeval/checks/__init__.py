@@ -94,7 +94,7 @@ def check_department(dep: Department, settings: Settings) -> None:
             found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
     finally:
         _derived.clear()
-    dep.findings = found
+    dep.findings = sorted(set(found), key=Finding.sort_key)
 
 
 def run_checks(batch: Batch, settings: Settings, departments_checked: bool = False) -> list[Finding]:
@@ -106,6 +106,7 @@ def run_checks(batch: Batch, settings: Settings, departments_checked: bool = Fal
         for dep in batch.departments:
             check_department(dep, settings)
     by_file = {d.file: d for d in batch.departments}
+    added: dict[str, list[Finding]] = {}
     for code in sorted(RULES):
         r = RULES[code]
         if not r.batch or code in settings.disabled:
@@ -113,11 +114,13 @@ def run_checks(batch: Batch, settings: Settings, departments_checked: bool = Fal
         for dep, file, h in r.func(batch, settings):
             f = _stamp(r, dep.name if dep else "", file, h)
             if dep is not None:
-                by_file[dep.file].findings.append(f)
+                added.setdefault(dep.file, []).append(f)
             else:
                 out.append(f)
+    for file, more in added.items():  # a department's own findings are already sorted, once
+        dep = by_file[file]
+        dep.findings = sorted(set(dep.findings).union(more), key=Finding.sort_key)
     for dep in batch.departments:
-        dep.findings = sorted(set(dep.findings), key=Finding.sort_key)
         out.extend(dep.findings)
     return sorted(out, key=Finding.sort_key)
 
