@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from datetime import date
 from enum import IntEnum
@@ -66,6 +67,27 @@ def main() -> None:
       perfeval check 某部门.xlsx          提交前自查
       perfeval process 收件箱/            批量核对、计分并生成汇总
     """
+
+
+def run() -> None:
+    """The `perfeval` command (and `python -m perfeval`): main(), then, once the command has
+    finished, the process ends without freeing its objects one by one. After a batch of 1000
+    departments that freeing took ~0.4 s, with every output already written, renamed and
+    closed, and the worker processes gone."""
+    try:
+        main()
+    except SystemExit as exc:  # how click ends every command, with its exit code
+        code = exc.code
+        if not isinstance(code, int):
+            if code is not None:
+                print(code, file=sys.stderr)
+            code = 0 if code is None else 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe (`perfeval … | head`): nothing left to say
+                pass
+        os._exit(code)
 
 
 @main.command(context_settings=CONTEXT)

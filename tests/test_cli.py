@@ -28,6 +28,42 @@ def test_python_dash_m():
     assert r.returncode == 0 and __version__ in r.stdout
 
 
+def test_the_command_process_keeps_its_exit_code_and_output(tmp_path):
+    """`perfeval` ends with os._exit once a command is done (cli.run): the exit code, what it
+    printed and every output must still all be there."""
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, "-m", "perfeval", "process", str(INBOX), "-o", str(out), "-q", "--no-reports", "--date", "2024-03-01"],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 1 and "部门：7 个" in r.stderr and r.stderr.rstrip().endswith("（7 个部门结果工作簿）")
+    assert json.loads((out / "perfeval-results.json").read_text(encoding="utf-8"))["totals"]["departments"] == 7
+    r = subprocess.run([sys.executable, "-m", "perfeval", "check", str(CLEAN_FILE)], capture_output=True, text=True)
+    assert r.returncode == 0 and "未发现问题" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "perfeval", "process", str(tmp_path / "无此文件夹")], capture_output=True, text=True)
+    assert r.returncode == 2 and "收件箱文件夹不存在" in r.stderr
+
+
+@pytest.mark.parametrize(("raised", "code", "stderr"), [(None, 0, ""), (3, 3, ""), ("出错了", 1, "出错了\n")])
+def test_run_turns_every_exit_into_the_process_exit_code(monkeypatch, capsys, raised, code, stderr):
+    import perfeval.cli as cli
+
+    class Exited(Exception):
+        pass
+
+    def fake_exit(status):
+        raise Exited(status)
+
+    def command():
+        sys.exit(raised)
+
+    monkeypatch.setattr(cli, "main", command)
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    with pytest.raises(Exited) as exited:
+        cli.run()
+    assert exited.value.args == (code,) and capsys.readouterr().err == stderr
+
+
 def _commands(group: click.Group, prefix=()):
     for name, cmd in group.commands.items():
         yield prefix + (name,), cmd
