@@ -10,8 +10,8 @@ from pathlib import Path
 
 
 def temp_beside(target: Path) -> Path:
-    """A new empty temp file in the target's folder, named so that a later run knows it for
-    a leftover (`.name.*.tmp`), that os.replace can later move onto `target`."""
+    """A new, empty temp file beside `target`, for os.replace to move onto it later; named
+    `.<stem>.*.tmp`, so that a later run can tell a leftover of a killed one."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
     os.close(fd)

@@ -442,8 +442,8 @@ def _write_outputs_and_summary(
     # write the department files, findings.csv and the results JSON) give way to it
     work = Work(files, settings, jobs=jobs, side=(result, contents, temps), nice=OUTPUT_NICE)
     with worker_pool(len(jobs), work) as pool:
-        # the side files go back as two paths: megabytes sent through the pool's pipe would
-        # wait for this process, busy with the summary, to read them
+        # the side files go into temp files named here, not back through the pool's pipe:
+        # megabytes sent that way would wait for this process, busy with the summary, to read them
         side = pool.submit(_side_files, 0) if pool is not None else None
         done = _run(pool, _write_outputs, len(jobs))
         if pool is None:
