@@ -29,11 +29,24 @@ def file_digest(path: Path) -> str:
 
 
 class Cache:
+    """Reads live in one pack file, `reads.pack`: each read's pickled bytes one after another,
+    then an index (JSON: key → [offset, length]), its length and a magic tag. A batch's worker
+    processes look reads up in it; the main process, which receives every read's bytes
+    anyway, writes the batch's pack in one go when the reads are done (one file, instead of
+    creating, writing and renaming a file per workbook, which cost ~0.2–1.2 ms each)."""
+
+    PACK_MAGIC = b"PFREADS1"
+
     def __init__(self, outdir: Path):
         self.folder = outdir / CACHE_DIR
-        self.reads = self.folder / "reads"
+        self.pack_path = self.folder / "reads.pack"
         self.manifest_path = self.folder / "outputs.json"
         self._manifest: dict[str, str] | None = None
+        self._index: dict[str, tuple[int, int]] | None = None
+        self._pack: tuple[int, Any] | None = None  # (pid, open file): each process opens its own
+
+    def __getstate__(self) -> dict[str, Any]:  # a spawned worker opens the pack itself
+        return {**self.__dict__, "_pack": None}
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -42,35 +55,76 @@ class Cache:
         suffix = path.suffix.lower()
         return hashlib.sha256(f"{FORMAT}|{__version__}|{max_bytes}|{suffix}|{file_digest(path)}".encode()).hexdigest()
 
+    @property
+    def index(self) -> dict[str, tuple[int, int]]:
+        """key → (offset, length) of each read in the pack; {} if there is none, or it is damaged."""
+        if self._index is None:
+            self._index = self._load_index()
+        return self._index
+
+    def _load_index(self) -> dict[str, tuple[int, int]]:
+        try:
+            with self.pack_path.open("rb") as fh:
+                size = fh.seek(0, os.SEEK_END)
+                if size < 16:
+                    return {}
+                fh.seek(size - 16)
+                tail = fh.read(16)
+                length = int.from_bytes(tail[:8], "little")
+                if tail[8:] != self.PACK_MAGIC or length > size - 16:
+                    return {}
+                fh.seek(size - 16 - length)
+                loaded = json.loads(fh.read(length).decode("utf-8"))
+            end = size - 16 - length
+            return {
+                str(k): (int(v[0]), int(v[1])) for k, v in loaded.items()
+                if int(v[0]) >= 0 and int(v[1]) >= 0 and int(v[0]) + int(v[1]) <= end
+            }
+        except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+            return {}
+
     def get_read(self, key: str) -> tuple[WorkbookData, bytes] | None:
         """The cached read and its pickled bytes, or None."""
+        where = self.index.get(key)
+        if where is None:
+            return None
         try:
-            blob = (self.reads / f"{key}.pickle").read_bytes()
+            if self._pack is None or self._pack[0] != os.getpid():
+                self._pack = (os.getpid(), self.pack_path.open("rb"))
+            fh = self._pack[1]
+            fh.seek(where[0])
+            blob = fh.read(where[1])
             data = pickle.loads(blob)  # written by us, into the user's own output folder
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
             return None
         return (data, blob) if isinstance(data, WorkbookData) else None
 
-    def put_read(self, key: str, blob: bytes) -> None:
-        """Keep a read, pickled (see `pickle_read`)."""
+    def save_reads(self, reads: dict[str, bytes]) -> None:
+        """Keep exactly these reads (key → pickled read, see `pickle_read`): those of files that
+        left the inbox, or changed, are not kept forever. Nothing is written when the pack
+        already holds exactly these keys (keyed by content: then it holds these very bytes)."""
+        if self._pack is not None:
+            self._pack[1].close()
+            self._pack = None
         try:
-            self.reads.mkdir(parents=True, exist_ok=True)
-            tmp = self.reads / f".{key}.{os.getpid()}.tmp"
-            tmp.write_bytes(blob)
-            os.replace(tmp, self.reads / f"{key}.pickle")
+            if reads.keys() != self.index.keys():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                tmp = self.folder / f".reads.{os.getpid()}.tmp"
+                index, offset = {}, 0
+                with tmp.open("wb") as fh:
+                    for key in sorted(reads):
+                        blob = reads[key]
+                        fh.write(blob)
+                        index[key] = (offset, len(blob))
+                        offset += len(blob)
+                    trailer = json.dumps(index, separators=(",", ":")).encode("utf-8")
+                    fh.write(trailer)
+                    fh.write(len(trailer).to_bytes(8, "little") + self.PACK_MAGIC)
+                os.replace(tmp, self.pack_path)
+                self._index = index
+            _remove_old_reads(self.folder / "reads")
         except OSError:
             pass  # a cache that cannot be written only costs time
-
-    def prune_reads(self, keep: set[str]) -> None:
-        """Remove the reads of files that are no longer in the batch (or have changed)."""
-        try:
-            entries = list(self.reads.iterdir())
-        except OSError:
-            return
-        for entry in entries:
-            stale_temp = entry.name.startswith(".") and entry.suffix == ".tmp"  # a killed run's
-            if stale_temp or (entry.suffix == ".pickle" and entry.stem not in keep):
-                entry.unlink(missing_ok=True)
 
     # --- outputs -------------------------------------------------------------------------
 
@@ -98,6 +152,16 @@ class Cache:
             os.replace(tmp, self.manifest_path)
         except OSError:
             pass
+
+
+def _remove_old_reads(folder: Path) -> None:
+    """What earlier versions and killed runs left: a folder of one file per read, temp files."""
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            entry.unlink(missing_ok=True)
+        folder.rmdir()
+    for entry in folder.parent.glob(".reads.*.tmp"):
+        entry.unlink(missing_ok=True)
 
 
 def output_key(*parts: Any) -> str:

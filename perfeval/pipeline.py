@@ -312,10 +312,8 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
     key = cache.read_key(path, max_bytes) if cache else ""
     hit = cache.get_read(key) if cache else None
     if hit is None:
-        data, blob = read_workbook(path, name, max_bytes), None
-        if cache:
-            blob = pickle_read(data)
-            cache.put_read(key, blob)
+        data = read_workbook(path, name, max_bytes)
+        blob = pickle_read(data) if cache or _IN_WORKER else None  # for the cache's pack, or to travel
     else:
         data, blob = hit
         data.path, data.file = path, name
@@ -323,12 +321,11 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
     check_department(dep, settings)
     if _WORK.encode:
         dep.encoded = encode_department(dep)  # here, where both cores work: see EncodedDepartment
-    if not _IN_WORKER:
-        return dep, None, key
-    # the whole read travels as `blob`, and stays pickled until something needs it (a report):
-    # the main process unpickles only the light copy in `data`
-    dep.data = data.light()
-    return dep, blob if blob is not None else pickle_read(data), key
+    if _IN_WORKER:
+        # the whole read travels as `blob`, and stays pickled until something needs it (a
+        # report): the main process unpickles only the light copy in `data`
+        dep.data = data.light()
+    return dep, blob, key
 
 
 def analyze(
@@ -342,21 +339,23 @@ def analyze(
     """Read, compute and check a batch: each workbook in a worker process (or from the
     cache), then the rules over the whole batch here. `encode`: also make each department's
     JSON pieces (see EncodedDepartment)."""
-    departments, keys = [], set()
+    departments: list[Department] = []
+    reads: dict[str, bytes] = {}  # for the cache: this batch's reads, pickled
     with batch_gc(), worker_pool(len(files), Work(files, settings, cache, encode=encode)) as pool:
         for (dep, blob, key), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
-            if blob is not None:
+            if pool is not None:  # a worker's department: the light copy, and the read pickled
                 dep.pickled = blob
                 dep.data.path, dep.data.file = path, name
+            if cache and blob is not None:
+                reads[key] = blob
             departments.append(dep)
-            keys.add(key)
             if progress:
                 progress(dep.file)
         if _gc_depth > 1:
             # the batch now lives until the end: later collections need not scan it again
             gc.freeze()
     if cache:
-        cache.prune_reads(keys)  # files that left the inbox, or changed, are not kept forever
+        cache.save_reads(reads)  # one pack; files that left the inbox, or changed, are dropped
     rank_departments(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     return departments, findings

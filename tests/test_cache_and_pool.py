@@ -79,9 +79,14 @@ def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
     out = tmp_path / "out"
     process(inbox, out, Settings(), RUN_DATE)
     reference = _snapshot(out)
-    for entry in (out / CACHE_DIR / "reads").iterdir():
-        entry.write_bytes(b"not a pickle")
+    pack = out / CACHE_DIR / "reads.pack"
+    whole = pack.read_bytes()
     (out / CACHE_DIR / "outputs.json").write_text("{broken", encoding="utf-8")
+    pack.write_bytes(b"not a pack")
+    process(inbox, out, Settings(), RUN_DATE)
+    assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
+    assert pack.read_bytes() == whole, "the pack is written again, the same"
+    pack.write_bytes(whole[: len(whole) // 2])  # cut short: no index at its end
     process(inbox, out, Settings(), RUN_DATE)
     assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
     shutil.rmtree(out / CACHE_DIR)
@@ -149,13 +154,46 @@ def test_same_bytes_under_another_extension_are_not_taken_from_the_cache(tmp_pat
 
 def test_reads_of_files_that_left_the_inbox_are_dropped(inbox, tmp_path):
     """The cache keeps one read per file of the last batch, not every version ever seen."""
+    from perfeval.cache import Cache
+
     out = tmp_path / "out"
     process(inbox, out, Settings(), RUN_DATE, reports=False)
-    reads = out / CACHE_DIR / "reads"
-    assert len(list(reads.glob("*.pickle"))) == 7
+    assert len(Cache(out).index) == 7
     (inbox / "07_兰州新区交通运输局.xlsx").unlink()
     process(inbox, out, Settings(), RUN_DATE, reports=False)
-    assert len(list(reads.glob("*.pickle"))) == 6
+    assert len(Cache(out).index) == 6
+    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["outputs.json", "reads.pack"]
+
+
+def test_a_damaged_read_in_the_pack_is_read_again(inbox, tmp_path, monkeypatch):
+    """One entry's bytes spoiled: that file alone is read again, the others come from the pack."""
+    from perfeval.cache import Cache
+
+    out = tmp_path / "out"
+    process(inbox, out, Settings(), RUN_DATE, reports=False)
+    reference = _snapshot(out)
+    cache = Cache(out)
+    key = cache.read_key(inbox / "03_兰州新区农业农村局.xlsx", int(Settings().max_file_mb * 1024 * 1024))
+    offset, length = cache.index[key]
+    whole = bytearray(cache.pack_path.read_bytes())
+    whole[offset : offset + length] = b"\x00" * length
+    cache.pack_path.write_bytes(bytes(whole))
+    calls = _count_reads(monkeypatch)
+    process(inbox, out, Settings(), RUN_DATE, reports=False)
+    assert calls == ["03_兰州新区农业农村局.xlsx"]
+    assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
+
+
+def test_what_earlier_versions_kept_is_cleared(inbox, tmp_path):
+    """Earlier versions kept one file per read in reads/; a killed run leaves a temp pack."""
+    out = tmp_path / "out"
+    old = out / CACHE_DIR / "reads"
+    old.mkdir(parents=True)
+    (old / ("ab" * 32 + ".pickle")).write_bytes(b"old")
+    (old / ".cd.123.tmp").write_bytes(b"half")
+    (out / CACHE_DIR / ".reads.999.tmp").write_bytes(b"half a pack")
+    process(inbox, out, Settings(), RUN_DATE, reports=False)
+    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["outputs.json", "reads.pack"]
 
 
 def test_a_light_read_fails_loudly_where_it_holds_nothing():
@@ -243,3 +281,26 @@ def test_department_json_text_remakes_only_what_changed():
     dep.findings = sorted([*dep.findings, Finding("B02", Severity.WARNING, dep.name, "a.xlsx", "基本信息", 3, 2, "年度")], key=Finding.sort_key)
     assert department_json_text(dep) == JSON.encode(department_json(dep))
     assert dep.encoded is not before and dep.encoded.head is before.head
+
+
+def test_a_pooled_rerun_takes_every_read_from_the_pack(tmp_path, monkeypatch, make_workbook):
+    """The workers look reads up in the pack the main process wrote: a re-run reads nothing."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    for i in range(pipeline.PARALLEL_MIN + 2):
+        spec = clean_spec()
+        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
+        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+    first = process(inbox, out, Settings(), RUN_DATE, reports=False)
+    before = _snapshot(out)
+    pack = (out / CACHE_DIR / "reads.pack").stat().st_mtime_ns
+
+    def read_again(*args):  # the workers are forked after this: they would call it too
+        raise AssertionError(f"read again: {args[1]}")
+
+    monkeypatch.setattr(pipeline, "read_workbook", read_again)
+    second = process(inbox, out, Settings(), RUN_DATE, reports=False)
+    assert [f.as_dict() for f in second.findings] == [f.as_dict() for f in first.findings]
+    after = _snapshot(out)
+    assert {k: v[1] for k, v in after.items()} == {k: v[1] for k, v in before.items()}
+    assert all(after[k][0] == before[k][0] for k in before if k.startswith("departments/")), "nothing rewritten"
+    assert (out / CACHE_DIR / "reads.pack").stat().st_mtime_ns == pack, "an unchanged pack is not rewritten"
