@@ -6,8 +6,10 @@ formula, never a link. The only links are the ones we make to our own sheets.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 EXCEL_MAX_CELL = 32767
 TRUNCATED = "…（内容过长，已截断）"
 FIXED_SHEETS = ("总览", "指标得分", "异常清单", "统计")
+SUMMARY_COMPRESSLEVEL = 1
 OVERVIEW_COLUMNS = (
     ("部门名称", 24), ("部门编码", 12), ("评价年度", 9), ("评价类型", 11),
     ("预算安排资金", 14), ("调整后预算", 14), ("实际到位资金", 14), ("实际支出资金", 14), ("结余资金", 12),
@@ -78,10 +81,32 @@ def _clip_sheet_name(text: str, units: int) -> str:
     return "".join(out).rstrip("'") or "部门"
 
 
+class _LeveledZipFile(zipfile.ZipFile):
+    """A ZipFile whose `compresslevel` also holds for parts given as a ZipInfo (xlsxwriter
+    gives them so; zipfile then takes each ZipInfo's own level, unset: zlib's default)."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def]
+        return super().writestr(zinfo_or_arcname, data, compress_type, self.compresslevel if compresslevel is None else compresslevel)
+
+
 class _Workbook(FastWorkbook):
     """xlsxwriter compares each new sheet's name with every earlier one: O(n²), 1.5 s of a
     4000-department summary. The names given here come from `sheet_names` (valid and unique), so
     uniqueness is kept in a set; the other checks are xlsxwriter's own, run on a one-sheet list."""
+
+    # zlib's level for the zip's parts; None: zipfile's default (6), as xlsxwriter writes them
+    compresslevel: int | None = None
+
+    def _store_workbook(self) -> None:
+        import xlsxwriter.workbook as module
+
+        kept = module.ZipFile
+        if self.compresslevel is not None:
+            module.ZipFile = functools.partial(_LeveledZipFile, compresslevel=self.compresslevel)  # type: ignore[misc]
+        try:
+            super()._store_workbook()
+        finally:
+            module.ZipFile = kept
 
     def _check_sheetname(self, sheetname, is_chartsheet=False):  # type: ignore[no-untyped-def]
         seen: set[str] = self.__dict__.setdefault("_perfeval_sheet_names", set())
@@ -207,6 +232,9 @@ def write_summary(result: RunResult, target: Path) -> Path:
 
 def _write(result: RunResult, path: Path) -> None:
     wb = new_workbook(path, "绩效评价汇总", result.run_date)
+    # ~17 MB of XML for 1000 departments, deflated while the other cores wait for this last
+    # output: level 1 takes 0.13 s where level 6 takes 0.35 s, for a file ~20 % larger
+    wb.compresslevel = SUMMARY_COMPRESSLEVEL
     st = Styles(wb)
     deps = result.departments
     names = sheet_names([d.name for d in deps])

@@ -252,3 +252,25 @@ def test_workbook_still_refuses_bad_or_repeated_sheet_names(tmp_path):
             wb.add_worksheet(bad)
     assert [ws.name for ws in wb.worksheets()][:3] == ["部门0", "部门1", "部门2"]
     wb.close()
+
+
+def test_the_summary_is_deflated_faster_and_holds_the_same_parts(tmp_path, monkeypatch):
+    """The summary's zip is deflated at level 1 (it is the run's last output); its parts are
+    the very XML xlsxwriter's default level gives, and only the summary changes level."""
+    from perfeval.pipeline import analyze
+
+    deps, findings = analyze([(p, p.name) for p in sorted(INBOX.glob("*.xlsx"))], Settings())
+    from perfeval.pipeline import RunResult
+
+    result = RunResult(None, RUN_DATE, deps, [], findings)
+    quick = summary_module.write_summary(result, tmp_path / "quick.xlsx")
+    monkeypatch.setattr(summary_module, "SUMMARY_COMPRESSLEVEL", None)
+    default = summary_module.write_summary(result, tmp_path / "default.xlsx")
+    with zipfile.ZipFile(quick) as q, zipfile.ZipFile(default) as d:
+        assert q.namelist() == d.namelist()
+        assert all(q.read(n) == d.read(n) for n in q.namelist())
+        assert {i.compress_type for i in q.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert quick.read_bytes() != default.read_bytes()
+    import xlsxwriter.workbook
+
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile, "xlsxwriter's own ZipFile is put back"
