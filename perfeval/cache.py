@@ -6,6 +6,7 @@ foreign entry is ignored and the work is simply done again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -99,17 +100,18 @@ class Cache:
             return None
         return (data, blob) if isinstance(data, WorkbookData) else None
 
-    def save_reads(self, reads: dict[str, bytes]) -> None:
+    def save_reads(self, reads: dict[str, bytes], fresh: bool = True) -> None:
         """Keep exactly these reads (key → pickled read, see `pickle_read`): those of files that
-        left the inbox, or changed, are not kept forever. Nothing is written when the pack
-        already holds exactly these keys (keyed by content: then it holds these very bytes)."""
+        left the inbox, or changed, are not kept forever. `fresh`: some were read afresh, not
+        taken from the pack. The pack is not written again when it already holds exactly
+        these keys and none was read afresh (one was, where its entry in the pack was damaged)."""
         if self._pack is not None:
             self._pack[1].close()
             self._pack = None
+        tmp = self.folder / f".reads.{os.getpid()}.tmp"
         try:
-            if reads.keys() != self.index.keys():
+            if fresh or reads.keys() != self.index.keys():
                 self.folder.mkdir(parents=True, exist_ok=True)
-                tmp = self.folder / f".reads.{os.getpid()}.tmp"
                 index, offset = {}, 0
                 with tmp.open("wb") as fh:
                     for key in sorted(reads):
@@ -124,7 +126,9 @@ class Cache:
                 self._index = index
             _remove_old_reads(self.folder / "reads")
         except OSError:
-            pass  # a cache that cannot be written only costs time
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            # a cache that cannot be written only costs time
 
     # --- outputs -------------------------------------------------------------------------
 

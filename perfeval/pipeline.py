@@ -300,11 +300,12 @@ def _run(pool: Any, task: Callable[[int], Any], count: int) -> Iterator[Any]:
     return pool.map(task, range(count), chunksize=max(1, min(16, count // 16)))
 
 
-def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
+def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
     """Read (or take from the cache), compute and check one workbook: a worker's task.
 
-    In a worker process the read comes back pickled once, the same bytes the cache keeps,
-    beside a light copy inside the department (see Department.full_data)."""
+    Returns the department, its read pickled (for the cache and, from a worker, to travel),
+    the read's cache key and whether the read came from the cache. In a worker process the
+    department holds only a light copy of the read (see Department.full_data)."""
     assert _WORK is not None
     path, name = _WORK.files[i]
     settings, cache = _WORK.settings, _WORK.cache
@@ -325,7 +326,7 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str]:
         # the whole read travels as `blob`, and stays pickled until something needs it (a
         # report): the main process unpickles only the light copy in `data`
         dep.data = data.light()
-    return dep, blob, key
+    return dep, blob, key, hit is not None
 
 
 def analyze(
@@ -341,13 +342,15 @@ def analyze(
     JSON pieces (see EncodedDepartment)."""
     departments: list[Department] = []
     reads: dict[str, bytes] = {}  # for the cache: this batch's reads, pickled
+    fresh = False  # some were read, not taken from the cache
     with batch_gc(), worker_pool(len(files), Work(files, settings, cache, encode=encode)) as pool:
-        for (dep, blob, key), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
+        for (dep, blob, key, cached), (path, name) in zip(_run(pool, _analyze_one, len(files)), files, strict=True):
             if pool is not None:  # a worker's department: the light copy, and the read pickled
                 dep.pickled = blob
                 dep.data.path, dep.data.file = path, name
             if cache and blob is not None:
                 reads[key] = blob
+                fresh = fresh or not cached
             departments.append(dep)
             if progress:
                 progress(dep.file)
@@ -355,7 +358,7 @@ def analyze(
             # the batch now lives until the end: later collections need not scan it again
             gc.freeze()
     if cache:
-        cache.save_reads(reads)  # one pack; files that left the inbox, or changed, are dropped
+        cache.save_reads(reads, fresh)  # one pack; files that left the inbox, or changed, are dropped
     rank_departments(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     return departments, findings

@@ -182,6 +182,9 @@ def test_a_damaged_read_in_the_pack_is_read_again(inbox, tmp_path, monkeypatch):
     process(inbox, out, Settings(), RUN_DATE, reports=False)
     assert calls == ["03_兰州新区农业农村局.xlsx"]
     assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
+    calls.clear()
+    process(inbox, out, Settings(), RUN_DATE, reports=False)
+    assert calls == [], "the pack was written again with the entry mended"
 
 
 def test_what_earlier_versions_kept_is_cleared(inbox, tmp_path):
