@@ -310,7 +310,10 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
     path, name = _WORK.files[i]
     settings, cache = _WORK.settings, _WORK.cache
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
-    key = cache.read_key(path, max_bytes) if cache else ""
+    try:
+        key = cache.read_key(path, max_bytes) if cache else ""
+    except OSError:  # gone or unreadable since it was listed: the reader says so, as a finding
+        key, cache = "", None
     hit = cache.get_read(key) if cache else None
     if hit is None:
         data = read_workbook(path, name, max_bytes)
@@ -348,7 +351,7 @@ def analyze(
             if pool is not None:  # a worker's department: the light copy, and the read pickled
                 dep.pickled = blob
                 dep.data.path, dep.data.file = path, name
-            if cache and blob is not None:
+            if cache and blob is not None and key:
                 reads[key] = blob
                 fresh = fresh or not cached
             departments.append(dep)

@@ -307,3 +307,22 @@ def test_a_pooled_rerun_takes_every_read_from_the_pack(tmp_path, monkeypatch, ma
     assert {k: v[1] for k, v in after.items()} == {k: v[1] for k, v in before.items()}
     assert all(after[k][0] == before[k][0] for k in before if k.startswith("departments/")), "nothing rewritten"
     assert (out / CACHE_DIR / "reads.pack").stat().st_mtime_ns == pack, "an unchanged pack is not rewritten"
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["one process", "worker pool"])
+def test_a_file_gone_after_listing_is_a_finding_not_a_stopped_batch(inbox, tmp_path, monkeypatch, pooled):
+    """A file deleted (or locked) between listing the inbox and reading it: its cache key
+    cannot be made; the reader's finding says why, and the rest of the batch goes on."""
+    if pooled:
+        monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+    real = pipeline.discover
+
+    def listed_then_gone(folder, exclude=()):
+        found, skipped = real(folder, exclude)
+        return [*found, (folder / "08_已删除.xlsx", "08_已删除.xlsx")], skipped
+
+    monkeypatch.setattr(pipeline, "discover", listed_then_gone)
+    result = process(inbox, tmp_path / "out", Settings(), RUN_DATE, reports=False)
+    gone = next(d for d in result.departments if d.file == "08_已删除.xlsx")
+    assert not gone.readable and "无法打开文件" in gone.data.read_error
+    assert len(result.departments) == 8 and sum(d.readable for d in result.departments) == 7
