@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,8 @@ def stock_xlsxwriter(monkeypatch):
 def _book(cls: type) -> bytes:
     buf = io.BytesIO()
     wb = cls(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    # dated, or the two books differ whenever the clock ticks a second between them
+    wb.set_properties({"created": datetime(2000, 1, 1)})
     bold = wb.add_format({"bold": True, "border": 1})
     money = wb.add_format({"num_format": "#,##0.00"})
     ws = wb.add_worksheet("数据")
