@@ -38,6 +38,20 @@ def _count_reads(monkeypatch) -> list[str]:
     return calls
 
 
+def _pool_sized_inbox(inbox: Path, make_workbook, edit=None) -> int:
+    """Enough departments for a worker pool, each of its own name and code and each losing a
+    point somewhere; `edit(i, spec)` changes the i-th before it is written. Returns how many."""
+    n = pipeline.PARALLEL_MIN + 2
+    for i in range(n):
+        spec = clean_spec()
+        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
+        spec["指标评分"][i % 20]["得分"] = 0
+        if edit:
+            edit(i, spec)
+        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+    return n
+
+
 def _snapshot(out: Path) -> dict[str, tuple[int, bytes]]:
     return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file() and CACHE_DIR not in p.parts}
 
@@ -96,12 +110,8 @@ def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
 
 def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workbook):
     """fork (Linux), spawn (Windows, macOS) and no pool at all: the same findings and bytes."""
-    inbox, n = tmp_path / "inbox", pipeline.PARALLEL_MIN + 2
-    for i in range(n):
-        spec = clean_spec()
-        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
-        spec["指标评分"][i % 20]["得分"] = 0
-        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+    inbox = tmp_path / "inbox"
+    n = _pool_sized_inbox(inbox, make_workbook)
     forked = process(inbox, tmp_path / "fork", Settings(), RUN_DATE, use_cache=False)
     # the main process kept the workers' reads pickled: the reports were written from them
     assert all(d.pickled is not None and d.data.goals is NOT_LOADED for d in forked.departments)
@@ -245,13 +255,11 @@ def test_results_json_from_the_workers_pieces_is_the_json_made_afresh(tmp_path, 
     from perfeval.pipeline import RESULTS_NAME, RunResult, result_json
 
     inbox = tmp_path / "inbox"
-    for i in range(pipeline.PARALLEL_MIN + 2):
-        spec = clean_spec()
-        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
-        if i in (3, 4):  # the same department twice: B01 on both
+    def twice(i, spec):  # the same department twice: B01 on both
+        if i in (3, 4):
             spec["基本信息"].update({"部门名称": "重复局", "部门编码": "DUP"})
-        spec["指标评分"][i % 20]["得分"] = 0
-        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+
+    _pool_sized_inbox(inbox, make_workbook, twice)
     (inbox / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     (inbox / "说明.txt").write_text("not a workbook", encoding="utf-8")
     out = tmp_path / "out"
@@ -289,10 +297,7 @@ def test_department_json_text_remakes_only_what_changed():
 def test_a_pooled_rerun_takes_every_read_from_the_pack(tmp_path, monkeypatch, make_workbook):
     """The workers look reads up in the pack the main process wrote: a re-run reads nothing."""
     inbox, out = tmp_path / "inbox", tmp_path / "out"
-    for i in range(pipeline.PARALLEL_MIN + 2):
-        spec = clean_spec()
-        spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
-        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
+    _pool_sized_inbox(inbox, make_workbook)
     first = process(inbox, out, Settings(), RUN_DATE, reports=False)
     before = _snapshot(out)
     pack = (out / CACHE_DIR / "reads.pack").stat().st_mtime_ns
