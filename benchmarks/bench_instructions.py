@@ -58,6 +58,7 @@ def run_stage(stage: str, inbox: Path, cells: tuple[int, int]) -> None:
     import xlsxwriter  # noqa: F401
 
     import perfeval.pipeline as P
+    from perfeval import pool
     from perfeval.config import Settings
 
     if stage == "imports":
@@ -70,20 +71,19 @@ def run_stage(stage: str, inbox: Path, cells: tuple[int, int]) -> None:
         for _ in files:
             floor_write(io.BytesIO(), cells[1])
         return
-    kept, P.PARALLEL_MIN = P.PARALLEL_MIN, 1 << 30  # no pool: one process, counted whole
+    kept, pool.PARALLEL_MIN = pool.PARALLEL_MIN, 1 << 30  # no pool: one process, counted whole
     try:
-        with P.batch_gc():  # the collector as during a run (else its passes blur the counts)
+        with pool.batch_gc():  # the collector as during a run (else its passes blur the counts)
             _perfeval_stage(stage, files, P, Settings())
     finally:
-        P.PARALLEL_MIN = kept
+        pool.PARALLEL_MIN = kept
 
 
 def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> None:  # noqa: N803 - the module
-    import inspect
+    from perfeval import results as R
 
-    # as `perfeval process` reads: with each department's JSON pieces made (where a version does)
-    extra = {"encode": True} if "encode" in inspect.signature(P.analyze).parameters else {}
-    departments, findings = P.analyze([(p, p.name) for p in files], settings, **extra)
+    # as `perfeval process` reads: with each department's JSON pieces made
+    departments, findings = P.analyze([(p, p.name) for p in files], settings, encode=True)
     if stage == "transfer":
         import pickle
 
@@ -95,18 +95,12 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
             # in the main process: only the light copy is unpickled (before: the whole read)
             pickle.loads(pickle.dumps(light()) if light else blob)
     elif stage == "books":
-        from perfeval import department_book
+        from perfeval.outputs.department_book import department_book_bytes
 
-        make = getattr(department_book, "department_book_bytes", None)
-        if make is None:  # earlier versions wrote only to files: lets an older commit be measured too
-            folder = Path(tempfile.mkdtemp())
-            for i, dep in enumerate(departments):
-                department_book.write_department_book(dep, folder / f"{i}.xlsx", RUN_DATE)
-        else:
-            for dep in departments:
-                make(dep, RUN_DATE)
+        for dep in departments:
+            department_book_bytes(dep, RUN_DATE)
     elif stage == "summary":
-        from perfeval import summary
+        from perfeval.outputs import summary
 
         @contextlib.contextmanager
         def in_memory(target: Path):  # type: ignore[no-untyped-def]
@@ -114,25 +108,19 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
 
         kept, summary.atomic_path = summary.atomic_path, in_memory  # type: ignore[assignment]
         try:
-            summary.write_summary(P.RunResult(None, RUN_DATE, departments, [], findings), Path("unused.xlsx"))
+            summary.write_summary(R.RunResult(None, RUN_DATE, departments, [], findings), Path("unused.xlsx"))
         finally:
             summary.atomic_path = kept
     elif stage == "json":
-        import json
 
         from perfeval.cache import output_key
 
-        result = P.RunResult(None, RUN_DATE, departments, [], findings)
-        if hasattr(P, "department_json_text"):  # the pieces made while reading are put together
-            texts = [P.department_json_text(d) for d in departments]
-            extra = (P.finding_texts(result),)
-        else:
-            encoder = getattr(P, "JSON", None) or json.JSONEncoder(ensure_ascii=False)  # as the pipeline does
-            texts, extra = [encoder.encode(P.department_json(d)) for d in departments], ()
+        result = R.RunResult(None, RUN_DATE, departments, [], findings)
+        texts = [R.department_json_text(d) for d in departments]  # the pieces made while reading, put together
         for text in texts:
             output_key("workbook", RUN_DATE, "", text)
-        P.result_json(result, texts, *extra)
-        P.findings_csv(findings)
+        R.result_json(result, texts, R.finding_texts(result))
+        R.findings_csv(findings)
 
 
 def count(stage: str, inbox: Path, cells: tuple[int, int]) -> int:

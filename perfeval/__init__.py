@@ -3,12 +3,14 @@
 __version__ = "0.1.0"  # before the imports below: modules read it while the package loads
 
 from .config import Settings, load_settings
-from .findings import Finding, Severity
-from .pipeline import RunResult, check_files, process
+from .model import Department, Finding, Severity
+from .pipeline import check_files, process
 from .read import read_workbook
+from .results import RunResult
 from .template import write_template
 
 __all__ = [
+    "Department",
     "Finding",
     "RunResult",
     "Settings",

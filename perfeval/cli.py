@@ -41,10 +41,11 @@ def settings_options(func):
 
 
 def _settings(config: Path | None, disable: tuple[str, ...]):
+    from .checks import RULES
     from .config import SettingsError, load_settings
 
     try:
-        return load_settings(config, disable)
+        return load_settings(config, disable, known_codes=RULES)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -114,7 +115,7 @@ def template(output: Path) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 @click.option("--no-reports", is_flag=True, help="不生成各部门的 Word 评价报告")
 @click.option("--no-cache", is_flag=True, help="不使用 OUTDIR/.perfeval-cache（重新读取全部文件、重写全部输出）")
-@click.option("--report-template", type=click.Path(dir_okay=False, path_type=Path), help="Word 报告模板（默认 workbook_templates/report-template.docx）")
+@click.option("--report-template", type=click.Path(dir_okay=False, path_type=Path), help="Word 报告模板（默认用内置模板；perfeval template --report 可导出一份修改）")
 @settings_options
 def process(
     inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, no_reports: bool, no_cache: bool, report_template: Path | None,
@@ -127,7 +128,8 @@ def process(
     退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行。
     """
     from .pipeline import process as run
-    from .pipeline import result_json
+    from .pool import batch_gc
+    from .results import result_json
 
     if not inbox.is_dir():
         raise click.UsageError(f"收件箱文件夹不存在或不是文件夹：{inbox}")
@@ -137,10 +139,11 @@ def process(
     try:
         if report_template is not None and not report_template.is_file():
             raise click.UsageError(f"找不到报告模板：{report_template}")
-        result = run(
-            inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start,
-            reports=not no_reports, report_template=report_template, use_cache=not no_cache,
-        )
+        with batch_gc():  # this process is the command's own: tune its collector for the batch
+            result = run(
+                inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start,
+                reports=not no_reports, report_template=report_template, use_cache=not no_cache,
+            )
     except OSError as exc:
         bar.close()
         if traceback:
@@ -216,7 +219,9 @@ def _summary(result, outdir: Path) -> None:
 @settings_options
 def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool, traceback: bool) -> None:
     """提交前自查：按同样的规则检查工作簿，列出需要修改的单元格；不写任何文件。"""
-    from .pipeline import check_files, result_json
+    from .pipeline import check_files
+    from .pool import batch_gc
+    from .results import result_json
 
     if not files:
         raise click.UsageError("请指定要检查的工作簿，如：perfeval check 某部门.xlsx")
@@ -224,7 +229,8 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
         if not f.is_file():
             raise click.UsageError(f"文件不存在：{f}")
     settings = _settings(config, disable)
-    result = check_files(list(files), settings)
+    with batch_gc():
+        result = check_files(list(files), settings)
     if as_json:
         click.echo(result_json(result))
     else:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from .values import parse_rate
 
 
 class SettingsError(Exception):
@@ -36,8 +39,6 @@ class Settings:
     def typed_rate_tolerance(self, raw: Any, max_fraction: float = 10.0) -> float:
         """How far a rate typed in a report may be from the computed one: `rate_tolerance`, or
         `rounded_rate_tolerance` where it was typed as a whole percentage such as 94%."""
-        from .values import parse_rate
-
         if parse_rate(raw, max_fraction).decimals == 0:
             return max(self.rate_tolerance, self.rounded_rate_tolerance)
         return self.rate_tolerance
@@ -78,8 +79,12 @@ _KEYS = {
 PERCENT_KEYS = {"execution_rate_min", "adjustment_rate_max", "arrival_rate_max", "overshoot"}
 
 
-def load_settings(path: Path | None = None, disable: tuple[str, ...] = ()) -> Settings:
-    """Defaults < file (`--config`, else $PERFEVAL_CONFIG) < options."""
+def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known_codes: Collection[str] | None = None) -> Settings:
+    """Defaults < file (`--config`, else $PERFEVAL_CONFIG) < options.
+
+    `known_codes`: the rule codes that may be disabled (`checks.RULES`), or None: not checked.
+    Settings sit below the rules (every rule reads them), so the codes are handed in rather
+    than imported here."""
     if path is None and os.environ.get("PERFEVAL_CONFIG"):
         path = Path(os.environ["PERFEVAL_CONFIG"])
     values: dict[str, Any] = {}
@@ -115,9 +120,7 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = ()) -> Se
             else:
                 raise SettingsError(f"未知设置项：{key}（可用：disable、grades、thresholds、tolerances、smtp）")
     disabled.update(d.strip().upper() for d in disable)
-    from .checks import RULES
-
-    unknown = sorted(d for d in disabled if d not in RULES)
+    unknown = sorted(d for d in disabled if known_codes is not None and d not in known_codes)
     if unknown:
         raise SettingsError(f"未知的检查代码：{'、'.join(unknown)}")
     settings = replace(Settings(), **values, disabled=frozenset(disabled))

@@ -29,7 +29,7 @@ from typing import Any
 
 from .atomic import write_bytes_atomic
 from .names import unique_stems
-from .pipeline import RESULTS_NAME
+from .outputs import RESULTS_NAME
 from .values import EMAIL
 
 MAIL_DIR = "mail"

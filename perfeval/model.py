@@ -1,8 +1,11 @@
-"""What the reader produces: cells that remember where they were, grouped by sheet."""
+"""The data every stage shares, and that imports no stage: cells that remember where they were,
+a department's read, the findings about it, and what is computed from it (`Department`)."""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
+from enum import Enum
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -93,6 +96,14 @@ class Note:
 
 
 Row = dict[str, Cell]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file of the inbox that is not a workbook perfeval reads (B03 tells the user)."""
+
+    file: str
+    reason: str
 
 
 class _NotLoaded:
@@ -189,3 +200,155 @@ def _workbook_data(state: dict[str, Any]) -> WorkbookData:
         elif name == "funds":
             state[name] = {label: _cells(row) for label, row in value.items()}
     return WorkbookData(**state)
+
+
+# --- findings ---------------------------------------------------------------------------
+class Severity(Enum):
+    ERROR = "错误"
+    WARNING = "警告"
+    INFO = "提示"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
+
+
+_RANK = {"错误": 0, "警告": 1, "提示": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    department: str
+    file: str
+    sheet: str
+    row: int
+    col: int
+    message: str
+    filled: str = ""
+    computed: str = ""
+
+    @property
+    def cell(self) -> str:
+        return a1(self.row, self.col)
+
+    @property
+    def location(self) -> str:
+        """`资金情况!E9`, or the sheet alone where no one cell is at fault."""
+        if not self.sheet:
+            return ""
+        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.severity.rank, self.code, self.sheet, self.row, self.col, self.message)
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "department": self.department,
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "row": self.row,
+            "col": self.col,
+            "message": self.message,
+            "filled": self.filled,
+            "computed": self.computed,
+        }
+
+
+class FindingCounts:
+    """Counts by severity for anything that holds `findings`."""
+
+    findings: list[Finding]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    @property
+    def infos(self) -> int:
+        return self.count(Severity.INFO)
+
+
+# --- a department: its read and what is computed from it -----------------------------------
+
+
+@dataclass
+class LevelScore:
+    name: str
+    parent: str = ""  # the 一级 of a 二级
+    weight: float = 0.0
+    score: float = 0.0
+    count: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.score / self.weight if self.weight else None
+
+
+@dataclass
+class Department(FindingCounts):
+    """One workbook's data and everything computed from it."""
+
+    data: WorkbookData
+    name: str = ""
+    code: str = ""
+    year: int | None = None
+    eval_type: str = ""
+    budget: float | None = None
+    adjusted: float | None = None  # None: no adjustment typed
+    received: float | None = None
+    spent: float | None = None
+    balance: float | None = None  # computed: received − spent
+    arrival_rate: float | None = None
+    execution_rate: float | None = None
+    adjustment_rate: float | None = None
+    balance_rate: float | None = None
+    basic_rate: float | None = None
+    project_rate: float | None = None
+    level1: list[LevelScore] = field(default_factory=list)
+    level2: list[LevelScore] = field(default_factory=list)
+    level3_count: int = 0
+    total_weight: float | None = None
+    total_score: float | None = None
+    grade: str = ""
+    rank: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
+    # the whole read, pickled, while `data` holds only its light copy (see WorkbookData.light):
+    # a worker process sends a department back this way, and most runs never need the rest
+    pickled: bytes | None = field(default=None, repr=False)
+    # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
+    encoded: Any = field(default=None, repr=False, compare=False)
+
+    def full_data(self) -> WorkbookData:
+        """`data` with every part, unpickled on first use where only a light copy was kept."""
+        if self.pickled is not None:
+            data = pickle.loads(self.pickled)
+            data.path, data.file = self.data.path, self.data.file
+            self.data, self.pickled = data, None
+        return self.data
+
+    @property
+    def file(self) -> str:
+        return self.data.file
+
+    @property
+    def readable(self) -> bool:
+        return self.data.read_error is None
+
+    @property
+    def score_rate(self) -> float | None:
+        if self.total_score is None or not self.total_weight:
+            return None
+        return self.total_score / self.total_weight

@@ -2,88 +2,12 @@
 
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import schema as S
 from .config import Settings
-from .findings import Finding, FindingCounts
-from .model import Cell, WorkbookData
+from .model import Cell, Department, LevelScore, WorkbookData
 from .values import clean_text
-
-
-@dataclass
-class LevelScore:
-    name: str
-    parent: str = ""  # the 一级 of a 二级
-    weight: float = 0.0
-    score: float = 0.0
-    count: int = 0
-
-    @property
-    def rate(self) -> float | None:
-        return self.score / self.weight if self.weight else None
-
-
-@dataclass
-class Department(FindingCounts):
-    """One workbook's data and everything computed from it."""
-
-    data: WorkbookData
-    name: str = ""
-    code: str = ""
-    year: int | None = None
-    eval_type: str = ""
-    budget: float | None = None
-    adjusted: float | None = None  # None: no adjustment typed
-    received: float | None = None
-    spent: float | None = None
-    balance: float | None = None  # computed: received − spent
-    arrival_rate: float | None = None
-    execution_rate: float | None = None
-    adjustment_rate: float | None = None
-    balance_rate: float | None = None
-    basic_rate: float | None = None
-    project_rate: float | None = None
-    level1: list[LevelScore] = field(default_factory=list)
-    level2: list[LevelScore] = field(default_factory=list)
-    level3_count: int = 0
-    total_weight: float | None = None
-    total_score: float | None = None
-    grade: str = ""
-    rank: int | None = None
-    findings: list[Finding] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
-    # the whole read, pickled, while `data` holds only its light copy (see WorkbookData.light):
-    # a worker process sends a department back this way, and most runs never need the rest
-    pickled: bytes | None = field(default=None, repr=False)
-    # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
-    encoded: Any = field(default=None, repr=False, compare=False)
-
-    def full_data(self) -> WorkbookData:
-        """`data` with every part, unpickled on first use where only a light copy was kept."""
-        if self.pickled is not None:
-            data = pickle.loads(self.pickled)
-            data.path, data.file = self.data.path, self.data.file
-            self.data, self.pickled = data, None
-        return self.data
-
-    @property
-    def file(self) -> str:
-        return self.data.file
-
-    @property
-    def readable(self) -> bool:
-        return self.data.read_error is None
-
-    @property
-    def score_rate(self) -> float | None:
-        if self.total_score is None or not self.total_weight:
-            return None
-        return self.total_score / self.total_weight
-
 
 
 def _num(cell: Cell | None) -> float | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perfeval import pipeline
+from perfeval import pipeline, pool
 from perfeval.cache import CACHE_DIR
 from perfeval.config import Settings
 from perfeval.model import NOT_LOADED
@@ -41,7 +41,7 @@ def _count_reads(monkeypatch) -> list[str]:
 def _pool_sized_inbox(inbox: Path, make_workbook, edit=None) -> int:
     """Enough departments for a worker pool, each of its own name and code and each losing a
     point somewhere; `edit(i, spec)` changes the i-th before it is written. Returns how many."""
-    n = pipeline.PARALLEL_MIN + 2
+    n = pool.PARALLEL_MIN + 2
     for i in range(n):
         spec = clean_spec()
         spec["基本信息"].update({"部门名称": f"第{i}局", "部门编码": f"P{i}"})
@@ -115,9 +115,9 @@ def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workboo
     forked = process(inbox, tmp_path / "fork", Settings(), RUN_DATE, use_cache=False)
     # the main process kept the workers' reads pickled: the reports were written from them
     assert all(d.pickled is not None and d.data.goals is NOT_LOADED for d in forked.departments)
-    monkeypatch.setattr(pipeline, "START_METHOD", "spawn")
+    monkeypatch.setattr(pool, "START_METHOD", "spawn")
     spawned = process(inbox, tmp_path / "spawn", Settings(), RUN_DATE, use_cache=False)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 10**6)
+    monkeypatch.setattr(pool, "PARALLEL_MIN", 10**6)
     serial = process(inbox, tmp_path / "serial", Settings(), RUN_DATE, use_cache=False)
     assert all(d.pickled is None for d in serial.departments)
     assert len(list((tmp_path / "serial" / "reports").glob("*.docx"))) == n
@@ -134,9 +134,9 @@ def test_workers_really_run(tmp_path, monkeypatch):
     import os
 
     work = pipeline.Work([], Settings())
-    with pipeline.worker_pool(pipeline.PARALLEL_MIN, work) as pool:
-        assert pool is not None
-        pids = set(pool.map(_pid, range(64), chunksize=1))
+    with pool.worker_pool(pool.PARALLEL_MIN, work) as workers:
+        assert workers is not None
+        pids = set(workers.map(_pid, range(64), chunksize=1))
     assert os.getpid() not in pids and len(pids) >= 1
 
 
@@ -247,12 +247,13 @@ def test_a_read_pickles_to_an_equal_read_of_cells():
 
 
 def test_results_json_from_the_workers_pieces_is_the_json_made_afresh(tmp_path, make_workbook):
-    """Each department's JSON is made in its worker, in pieces (pipeline.EncodedDepartment);
+    """Each department's JSON is made in its worker, in pieces (results.EncodedDepartment);
     perfeval-results.json must be byte for byte what encoding the run afresh gives, also for
     departments the batch rules added findings to, an unreadable file and a skipped one."""
     import json
 
-    from perfeval.pipeline import RESULTS_NAME, RunResult, result_json
+    from perfeval.outputs import RESULTS_NAME
+    from perfeval.results import RunResult, result_json
 
     inbox = tmp_path / "inbox"
     def twice(i, spec):  # the same department twice: B01 on both
@@ -277,13 +278,14 @@ def test_results_json_from_the_workers_pieces_is_the_json_made_afresh(tmp_path, 
 
 
 def test_department_json_text_remakes_only_what_changed():
-    from perfeval.findings import Finding, Severity
-    from perfeval.pipeline import JSON, department_json, department_json_text, encode_department
+    from perfeval.checks import check_department
+    from perfeval.model import Finding, Severity
     from perfeval.read import read_workbook
+    from perfeval.results import JSON, department_json, department_json_text, encode_department
     from perfeval.scoring import compute
 
     dep = compute(read_workbook(INBOX / sorted(p.name for p in INBOX.glob("*.xlsx"))[0], "a.xlsx"), Settings())
-    pipeline.check_department(dep, Settings())
+    check_department(dep, Settings())
     dep.encoded = encode_department(dep)
     before = dep.encoded
     dep.rank, dep.outputs = 3, {"workbook": "departments/a.xlsx"}
@@ -319,7 +321,7 @@ def test_a_file_gone_after_listing_is_a_finding_not_a_stopped_batch(inbox, tmp_p
     """A file deleted (or locked) between listing the inbox and reading it: its cache key
     cannot be made; the reader's finding says why, and the rest of the batch goes on."""
     if pooled:
-        monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+        monkeypatch.setattr(pool, "PARALLEL_MIN", 2)
     real = pipeline.discover
 
     def listed_then_gone(folder, exclude=()):

@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from perfeval import department_book as DB
 from perfeval.config import Settings
-from perfeval.fastbook import Book, Unsupported, frame_for
+from perfeval.outputs import department_book as DB
+from perfeval.outputs.fastbook import Book, Unsupported, frame_for
+from perfeval.outputs.summary import Styles
 from perfeval.pipeline import analyze
-from perfeval.summary import Styles
 
 from .conftest import INBOX, clean_spec
 from .test_xlsxfast import AWKWARD
@@ -103,7 +103,7 @@ def test_fast_books_open_as_workbooks(departments):
 
 def _both(layout) -> tuple[bytes, bytes]:
     """A layout written by the fast path and by xlsxwriter (formats pinned alike)."""
-    from perfeval.summary import print_setup
+    from perfeval.outputs.summary import print_setup
 
     def with_print_setup(wb, st):
         layout(wb, st)
@@ -143,7 +143,7 @@ def test_zip_bytes_are_what_zipfile_writes():
     import random
     import zipfile
 
-    from perfeval.fastbook import deflated, zip_bytes
+    from perfeval.outputs.fastbook import deflated, zip_bytes
 
     rnd = random.Random(5)
     texts = {"empty.xml": "", "small.xml": "<a/>", "中文.txt".encode().hex() + ".xml": "部门" * 3000,

@@ -14,8 +14,9 @@ from datetime import date
 import pytest
 
 from perfeval.config import Settings
-from perfeval.pipeline import department_json, process
+from perfeval.pipeline import process
 from perfeval.read import read_workbook
+from perfeval.results import department_json
 from perfeval.scoring import compute
 
 from .conftest import CLEAN_FILE, INBOX, ROOT
@@ -168,7 +169,7 @@ def test_killed_run_leaves_the_previous_summary(tmp_path):
     # a run that is killed while it writes the summary workbook
     code = (
         "import os, signal\nfrom pathlib import Path\nfrom datetime import date\n"
-        "import perfeval.summary as s\nfrom perfeval.config import Settings\nfrom perfeval.pipeline import process\n"
+        "import perfeval.outputs.summary as s\nfrom perfeval.config import Settings\nfrom perfeval.pipeline import process\n"
         "real = s._write\n"
         "def killed(result, path):\n    real(result, path)\n    Path(path).write_bytes(Path(path).read_bytes()[:1000])\n    os.kill(os.getpid(), signal.SIGKILL)\n"
         "s._write = killed\n"

@@ -7,7 +7,8 @@ from collections import Counter
 import pytest
 
 from perfeval.config import Settings
-from perfeval.pipeline import analyze, department_json
+from perfeval.pipeline import analyze
+from perfeval.results import department_json
 
 from .conftest import clean_spec, seed_spec
 from .layout import write_custom

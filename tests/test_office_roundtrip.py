@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 
 from perfeval.config import Settings
-from perfeval.pipeline import analyze, department_json
+from perfeval.pipeline import analyze
+from perfeval.results import department_json
 
 from .conftest import INBOX, SEED_FILE, needs_office, soffice
 

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 
 from perfeval.config import Settings
-from perfeval.department_book import write_department_book
 from perfeval.names import safe_stem, unique_stems
+from perfeval.outputs.department_book import write_department_book
+from perfeval.outputs.report import default_template_bytes, write_report
+from perfeval.outputs.report_template import build_report_template
 from perfeval.pipeline import analyze, process
-from perfeval.report import DEFAULT_TEMPLATE, write_report
-from perfeval.report_template import build_report_template
 
 from .conftest import INBOX, SEED_FILE, clean_spec, needs_office, soffice
 
@@ -113,7 +113,9 @@ def test_markup_characters_render_whole(tmp_path, make_workbook):
 
 def test_committed_template_is_the_default(tmp_path):
     fresh = build_report_template(tmp_path / "t.docx")
-    assert report_text(fresh) == report_text(DEFAULT_TEMPLATE), "run build_report_template to refresh workbook_templates/report-template.docx"
+    shipped = tmp_path / "shipped.docx"
+    shipped.write_bytes(default_template_bytes())
+    assert report_text(fresh) == report_text(shipped), "run build_report_template to refresh perfeval/data/report-template.docx"
 
 
 @needs_office

@@ -11,8 +11,9 @@ import pytest
 
 from perfeval.checks import RULES
 from perfeval.config import Settings
-from perfeval.findings import Severity
-from perfeval.pipeline import analyze, discover
+from perfeval.inbox import discover
+from perfeval.model import Severity
+from perfeval.pipeline import analyze
 
 from .conftest import clean_spec
 

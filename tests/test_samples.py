@@ -25,7 +25,8 @@ def test_xlsxwriter_filled_copy_reads_the_same(tmp_path, name):
     """write_filled (one pass, stale cached 合计 of 0) and the openpyxl-filled sample agree."""
     from perfeval.config import Settings
     from perfeval.fill import write_filled
-    from perfeval.pipeline import analyze, department_json
+    from perfeval.pipeline import analyze
+    from perfeval.results import department_json
 
     fast = write_filled(tmp_path / name, specs.SAMPLES[name])
     results = []

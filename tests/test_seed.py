@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from perfeval.config import Settings
-from perfeval.findings import Severity
-from perfeval.pipeline import analyze, discover
+from perfeval.inbox import discover
+from perfeval.model import Severity
+from perfeval.pipeline import analyze
 
 from .conftest import INBOX, SEED_FILE
 

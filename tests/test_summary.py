@@ -10,10 +10,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from perfeval import summary as summary_module
 from perfeval.config import Settings
-from perfeval.pipeline import CSV_COLUMNS, FINDINGS_NAME, SUMMARY_NAME, process
-from perfeval.summary import EXCEL_MAX_CELL, OVERVIEW_COLUMNS, sheet_names
+from perfeval.outputs import FINDINGS_NAME, SUMMARY_NAME
+from perfeval.outputs import summary as summary_module
+from perfeval.outputs.summary import EXCEL_MAX_CELL, OVERVIEW_COLUMNS, sheet_names
+from perfeval.pipeline import process
+from perfeval.results import CSV_COLUMNS
 
 from .conftest import INBOX, clean_spec, needs_office, soffice
 
@@ -149,7 +151,8 @@ def test_input_text_stays_text(tmp_path, make_workbook):
 
 
 def test_long_text_is_clipped_with_a_note(tmp_path, make_workbook):
-    from perfeval.pipeline import RunResult, analyze
+    from perfeval.pipeline import analyze
+    from perfeval.results import RunResult
 
     path = make_workbook(clean_spec())
     deps, findings = analyze([(path, path.name)], Settings())
@@ -170,10 +173,10 @@ def test_sheet_names_are_valid_and_unique():
 
 @pytest.mark.parametrize("pooled", [False, True], ids=["one process", "worker pool"])
 def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch, pooled):
-    from perfeval import pipeline
+    from perfeval import pool
 
     if pooled:  # findings.csv and the results JSON are then written by a worker
-        monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+        monkeypatch.setattr(pool, "PARALLEL_MIN", 2)
     out = tmp_path / "out"
     process(INBOX, out, Settings(), RUN_DATE)
     side = [FINDINGS_NAME, "perfeval-results.json"]
@@ -207,7 +210,7 @@ def test_summary_opens_in_libreoffice(outputs, tmp_path):
 def test_severity_cells_are_filled_by_severity(tmp_path):
     import xlsxwriter
 
-    from perfeval.summary import STYLE_SPECS, Styles
+    from perfeval.outputs.summary import STYLE_SPECS, Styles
 
     wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
     builtin = len(wb.formats)
@@ -222,7 +225,7 @@ def test_severity_cells_are_filled_by_severity(tmp_path):
 
 def test_sheet_names_count_utf16_units_like_excel(tmp_path):
     """A character beyond U+FFFF counts twice in Excel's 31 limit (xlsxwriter refuses more)."""
-    from perfeval.summary import new_workbook
+    from perfeval.outputs.summary import new_workbook
 
     rare = "𠀾" * 20 + "局"  # 21 characters, 41 UTF-16 units
     names = sheet_names([rare, rare, "a" * 30 + "'", "A" * 40])
@@ -237,7 +240,7 @@ def test_workbook_still_refuses_bad_or_repeated_sheet_names(tmp_path):
     """Our set-based uniqueness check keeps every check xlsxwriter makes."""
     from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
 
-    from perfeval.summary import new_workbook
+    from perfeval.outputs.summary import new_workbook
 
     wb = new_workbook(tmp_path / "n.xlsx", "t", RUN_DATE)
     for i in range(50):
@@ -260,7 +263,7 @@ def test_the_summary_is_deflated_faster_and_holds_the_same_parts(tmp_path, monke
     from perfeval.pipeline import analyze
 
     deps, findings = analyze([(p, p.name) for p in sorted(INBOX.glob("*.xlsx"))], Settings())
-    from perfeval.pipeline import RunResult
+    from perfeval.results import RunResult
 
     result = RunResult(None, RUN_DATE, deps, [], findings)
     quick = summary_module.write_summary(result, tmp_path / "quick.xlsx")

@@ -10,13 +10,13 @@ from perfeval.template import write_template
 from .conftest import ROOT
 from .dump import dump_workbook
 
-COMMITTED = ROOT / "workbook_templates" / "perfeval-v1.xlsx"
+COMMITTED = ROOT / "docs" / "perfeval-v1.xlsx"
 
 
 def test_committed_template_matches_the_generator(tmp_path: Path):
     fresh = write_template(tmp_path / "t.xlsx")
     assert dump_workbook(fresh) == dump_workbook(COMMITTED), (
-        "workbook_templates/perfeval-v1.xlsx is stale: run `perfeval template -o workbook_templates/perfeval-v1.xlsx`"
+        "docs/perfeval-v1.xlsx is stale: run `perfeval template -o docs/perfeval-v1.xlsx`"
     )
 
 

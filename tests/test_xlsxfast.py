@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from perfeval import department_book, xlsxfast
 from perfeval.config import Settings
+from perfeval.outputs import department_book, xlsxfast
 from perfeval.pipeline import process
 
 from .conftest import INBOX, clean_spec

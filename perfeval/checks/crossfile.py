@@ -6,11 +6,9 @@ from collections import Counter, defaultdict
 
 from .. import schema as S
 from ..config import Settings
-from ..findings import Severity
-from ..model import Cell
-from ..scoring import Department
+from ..model import Cell, Department, Severity
 from ..values import normalize_label
-from . import Batch, Hit, hit, rule
+from .registry import Batch, Hit, hit, rule
 
 
 def identity(dep: Department) -> tuple[str, str] | None:

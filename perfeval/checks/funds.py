@@ -6,12 +6,11 @@ from collections.abc import Iterator
 
 from .. import schema as S
 from ..config import Settings
-from ..findings import Severity
-from ..model import Cell
-from ..scoring import Department, column_total, ratio
+from ..model import Cell, Department, Severity
+from ..scoring import column_total, ratio
 from ..values import format_money as m
 from ..values import format_rate as pct
-from . import Hit, hit, rule
+from .registry import Hit, hit, rule
 
 COLUMN_LABELS = {c.id: c.label for c in S.FUNDS_TABLE.columns}
 

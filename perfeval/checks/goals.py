@@ -6,12 +6,10 @@ from collections.abc import Iterator
 
 from .. import schema as S
 from ..config import Settings
-from ..findings import Severity
-from ..model import Cell, Row
-from ..scoring import Department
+from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
 from ..values import is_placeholder, normalize_label, normalize_nature
-from . import Hit, derived, hit, rule
+from .registry import Hit, derived, hit, rule
 
 NUMERIC = ("≥", "≤", "=")
 

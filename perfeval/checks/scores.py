@@ -6,12 +6,10 @@ from collections.abc import Iterator
 
 from .. import schema as S
 from ..config import Settings
-from ..findings import Severity
-from ..model import Cell, Row
-from ..scoring import Department
+from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
 from ..values import normalize_label
-from . import Hit, hit, rule
+from .registry import Hit, hit, rule
 
 
 def _c(row: Row, key: str) -> Cell:

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 
 from .. import schema as S
 from ..config import Settings
-from ..findings import Severity
-from ..model import Cell
-from ..scoring import Department
+from ..model import Cell, Department, Severity
 from ..values import EMAIL, normalize_label, normalize_nature
-from . import Hit, hit, notes, rule
+from .registry import Hit, hit, notes, rule
 
 
 @rule("S01", Severity.ERROR, needs_data=False)

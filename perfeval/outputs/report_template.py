@@ -1,6 +1,7 @@
-"""Build the default Word report template (workbook_templates/report-template.docx).
+"""Build the default Word report template (perfeval/data/report-template.docx, package data).
 
-The committed .docx is what users restyle in Word; this builds the default one from scratch.
+The committed .docx is what perfeval uses and what users restyle in Word; this builds it from
+scratch (a test checks the committed one is what this builds).
 Its Jinja tags are filled by docxtpl (autoescape on) in `report.py`.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 BODY_FONT = ("Times New Roman", "仿宋")
 HEADING_FONT = ("Times New Roman", "黑体")

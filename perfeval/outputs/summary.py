@@ -18,15 +18,15 @@ import xlsxwriter
 from xlsxwriter.exceptions import DuplicateWorksheetName
 from xlsxwriter.url import Url
 
-from . import schema as S
-from .atomic import atomic_path
-from .findings import Severity
-from .values import normalize_label
+from .. import schema as S
+from ..atomic import atomic_path
+from ..model import Severity
+from ..values import normalize_label
 from .xlsxfast import FastWorkbook
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
-    from .scoring import Department
+    from ..model import Department
+    from ..results import RunResult
 
 EXCEL_MAX_CELL = 32767
 TRUNCATED = "…（内容过长，已截断）"

@@ -8,9 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_bytes_atomic
+from ..atomic import write_bytes_atomic
+from ..model import Department
 from .fastbook import Book, Unsupported, frame_for
-from .scoring import Department
 from .summary import STYLE_SPECS, Styles, Writer, department_sheet, fit_row, new_workbook, print_setup
 
 RESULTS_SHEET = "评价结果"

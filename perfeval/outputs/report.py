@@ -1,38 +1,37 @@
 """The Word report of one department, in the structure of the seed report.
 
 Every figure comes from what perfeval computed, never from what the workbook claims where the
-two differ. The layout is `workbook_templates/report-template.docx` (restyle it in Word, or
-pass another with `--report-template`), filled by docxtpl with autoescape on.
+two differ. The layout is the package's `data/report-template.docx` (`perfeval template --report`
+writes a copy to restyle in Word, used with `--report-template`), filled by docxtpl with
+autoescape on.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 import zipfile
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import schema as S
-from .atomic import atomic_path
-from .scoring import Department
-from .values import clean_text, format_money, format_number, format_rate, normalize_label
+from .. import schema as S
+from ..atomic import atomic_path
+from ..model import Department
+from ..values import clean_text, format_money, format_number, format_rate, normalize_label
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "workbook_templates" / "report-template.docx"
+DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Characters XML 1.0 cannot hold: Word refuses a file that has them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def default_template() -> Path:
-    """The repository's template; where perfeval runs without the repository, a fresh build of it."""
-    if DEFAULT_TEMPLATE.exists():
-        return DEFAULT_TEMPLATE
-    import tempfile
-
-    from .report_template import build_report_template
-
-    return build_report_template(Path(tempfile.mkdtemp(prefix="perfeval-")) / "report-template.docx")
+@functools.cache
+def default_template_bytes() -> bytes:
+    """The default report template, as shipped in the package (read once per process)."""
+    return resources.files("perfeval").joinpath("data", DEFAULT_TEMPLATE).read_bytes()
 
 
 def _t(text: Any) -> str:
@@ -167,7 +166,7 @@ def _first_second(items: list[str]) -> list[str]:
 def write_report(dep: Department, target: Path, run_date: date, template: Path | None = None) -> Path:
     from docxtpl import DocxTemplate
 
-    tpl = DocxTemplate(str(template or default_template()))
+    tpl = DocxTemplate(str(template) if template else io.BytesIO(default_template_bytes()))
     tpl.render(report_context(dep, run_date), autoescape=True)
     props = tpl.docx.core_properties
     props.title = f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit

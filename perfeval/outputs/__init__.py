@@ -1,0 +1,63 @@
+"""What a run writes into OUTDIR: the names (an interface: users' scripts open them) and, for the
+files written per department, a registry `kind → writer`. A new per-department output is one
+entry in DEPARTMENT_OUTPUTS; its kind is the key in the results JSON's "outputs".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..model import Department
+
+SUMMARY_NAME = "绩效评价汇总.xlsx"
+FINDINGS_NAME = "findings.csv"
+RESULTS_NAME = "perfeval-results.json"  # what `perfeval mail` reads
+DEPARTMENTS_DIR = "departments"
+REPORTS_DIR = "reports"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """What the user chose about the per-department outputs."""
+
+    reports: bool = True
+    report_template: Path | None = None  # None: the package's own
+
+
+@dataclass(frozen=True)
+class DepartmentOutput:
+    kind: str  # the key in Department.outputs and in the results JSON
+    folder: str  # inside OUTDIR
+    suffix: str
+    write: Callable[[Department, Path, date, OutputOptions], Path]
+    wanted: Callable[[OutputOptions], bool] = lambda options: True
+    # what, besides the department's content and the run date, changes the file (for the cache)
+    variant: Callable[[OutputOptions], str] = lambda options: ""
+
+
+def _write_book(dep: Department, path: Path, run_date: date, options: OutputOptions) -> Path:
+    from .department_book import write_department_book
+
+    return write_department_book(dep, path, run_date)
+
+
+def _write_report(dep: Department, path: Path, run_date: date, options: OutputOptions) -> Path:
+    from .report import write_report  # docxtpl and python-docx: only where a report is written
+
+    return write_report(dep, path, run_date, options.report_template)
+
+
+def _report_variant(options: OutputOptions) -> str:
+    from ..cache import file_digest
+
+    return file_digest(options.report_template) if options.report_template else "default"
+
+
+DEPARTMENT_OUTPUTS: tuple[DepartmentOutput, ...] = (
+    DepartmentOutput("workbook", DEPARTMENTS_DIR, ".xlsx", _write_book),
+    DepartmentOutput("report", REPORTS_DIR, ".docx", _write_report, lambda options: options.reports, _report_variant),
+)
+OUTPUTS_BY_KIND = {o.kind: o for o in DEPARTMENT_OUTPUTS}
