@@ -1,13 +1,12 @@
 """perfeval: batch processing of 部门整体支出绩效评价 workbooks."""
 
-__version__ = "0.1.0"  # before the imports below: modules read it while the package loads
-
 from .config import Settings, load_settings
 from .model import Department, Finding, Severity
 from .pipeline import check_files, process
 from .read import read_workbook
 from .results import RunResult
 from .template import write_template
+from .version import __version__
 
 __all__ = [
     "Department",

@@ -14,7 +14,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 from .model import WorkbookData
 
 CACHE_DIR = ".perfeval-cache"
