@@ -1,9 +1,18 @@
-"""Every rule of the catalogue: a case that makes it fire at its cell, one that keeps it silent."""
+"""Every rule of the catalogue: a case that makes it fire at its cell, one that keeps it silent.
+
+A silent case is a near miss: its input sits just on the safe side of the boundary its rule
+tests (a tolerance, a threshold, a condition), so it fails as soon as that boundary moves.
+The clean sample passes every rule: as a silent case it would prove nothing, and
+`test_silent_case_is_a_near_miss` refuses it.
+"""
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +96,40 @@ def rename_header(sheet: str, old: str, new: str):
     return post
 
 
+def rename_sheet(old: str, new: str):
+    def post(wb) -> None:
+        wb[old].title = new
+    return post
+
+
+def sheet_password(sheet: str, password: str):
+    """A password to edit the sheet (the template protects its sheets without one): not a
+    password to open the file, which is encryption."""
+    def post(wb) -> None:
+        wb[sheet].protection.sheet = True
+        wb[sheet].protection.password = password
+    return post
+
+
+def number_format(sheet: str, ref: str, fmt: str):
+    def post(wb) -> None:
+        wb[sheet][ref].number_format = fmt
+    return post
+
+
+def add_goal(**row):
+    def mutate(s: Spec) -> None:
+        s["绩效目标"].append({"序号": len(s["绩效目标"]) + 1, **row})
+    return mutate
+
+
+def every_spent(s: Spec) -> None:
+    """Every source row spends all it received (and its balance is 0)."""
+    for row in s["资金情况"]["rows"].values():
+        if "实际到位资金" in row:
+            row["实际支出资金"], row["结余资金"] = row["实际到位资金"], 0
+
+
 SEED_TABLE = [
     {"一级指标": "部门整体支出率", "报告得分": 8, "报告得分率": 0.80},
     {"一级指标": "部门管理", "报告得分": 17, "报告得分率": 0.94},
@@ -107,98 +150,117 @@ class Case:
     raw: bytes | None = None  # write these bytes instead of a workbook
 
 
+# The clean sample (samples/specs.py CLEAN), the numbers the near misses below start from:
+#   资金情况  省级 800/800/800/776/24, 市级 3200/3350/3350/3290.50/59.50 (预算/调整后/到位/支出/结余),
+#            基本支出 1500/1500/1480.20, 项目支出 2500/2650/2586.30; execution 4066.5 / 4150 = 97.99%
+#   绩效目标  row 0 ≥12 项 (13 done), row 2 ≥20000 人次 (21500), row 3 the only 满意度指标
+#   指标评分  the seed's 24 indicators, weights 100, scores 91 (row 0 预算执行率 10/8, row 1 3/3)
+#   评价结论  部门管理 17 of 20 (85%); 一级 rates 80%, 85%, 96%, 90%, 90%
 CASES = [
     Case("S01", True, "a text file named .xlsx", raw=b"this is not a workbook", cell=""),
-    Case("S01", False, "a good workbook"),
+    Case("S01", False, "a sheet with a password to edit it (not to open the file): read", post=sheet_password("资金情况", "lzxq2023")),
     Case("S02", True, "绩效目标 deleted", post=lambda wb: wb.remove(wb["绩效目标"]), cell="绩效目标"),
-    Case("S02", False, "an extra sheet is ignored", post=lambda wb: wb.create_sheet("备注")),
+    Case("S02", False, "绩效目标 named '绩效目标 ' (a trailing space)", post=rename_sheet("绩效目标", "绩效目标 ")),
     Case("S03", True, "扣分原因 column renamed", post=rename_header("指标评分", "扣分原因", "原因"), cell="指标评分!2"),
     Case("S03", False, "header labels with * and units", post=rename_header("指标评分", "分值", "*分值（分）")),
     Case("S04", True, "old template version", info(模板版本="perfeval-v0"), cell="基本信息!B21"),
-    Case("S04", False, "version as written by the template"),
+    Case("S04", False, "version perfeval-v1 between spaces", info(模板版本="　perfeval-v1 ")),
     Case("S05", True, "部门名称 blank", info(部门名称=None), cell="基本信息!B3"),
-    Case("S05", False, "部门名称 with spaces around it", info(部门名称="　兰州新区文化和旅游局 ")),
+    Case("S05", False, "部门名称 one character between spaces", info(部门名称="　局 ")),
     Case("S06", True, "评价类型 not in the list", info(评价类型="自评"), cell="基本信息!B6"),
     Case("S06", True, "评价年度 out of range", info(评价年度=1999), cell="基本信息!B5"),
     Case("S06", True, "bad e-mail", info(电子邮箱="wenlv at example"), cell="基本信息!B11"),
     Case("S06", True, "指标性质 not in the list", goal(0, "指标性质", "大于"), cell="绩效目标!F3"),
     Case("S06", False, "two e-mail addresses", info(电子邮箱="a@example.gov.cn；b.c@example.cn")),
+    Case("S06", False, "评价年度 2000, the first year allowed", info(评价年度=2000)),
     Case("S07", True, "money typed as text", fund("市级资金", "预算安排资金", "3,200.00"), cell="资金情况!B5"),
     Case("S07", True, "full-width digits with 万元", fund("市级资金", "预算安排资金", "３２００．００万元"), cell="资金情况!B5"),
-    Case("S07", False, "money typed as a number", fund("市级资金", "预算安排资金", 3200)),
+    Case("S07", False, "a number shown as 3,200.00万元 by its number format", post=number_format("资金情况", "B5", '#,##0.00"万元"')),
     Case("S08", True, "money typed as words", fund("市级资金", "预算安排资金", "三千二百万"), cell="资金情况!B5"),
     Case("S08", True, "a score as words", score(1, "得分", "满分"), cell="指标评分!F4"),
     Case("S08", False, "a score typed as text number", score(1, "得分", "3")),
     Case("F01", True, "typed 合计 off by 100", fund("合计", "预算安排资金", 4100), cell="资金情况!B8"),
-    Case("F01", False, "typed 合计 that adds up", fund("合计", "预算安排资金", 4000.00)),
+    Case("F01", False, "typed 合计 off by 0.005 (within 0.01)", fund("合计", "预算安排资金", 4000.005)),
     Case("F02", True, "spent over received", both(fund("省级资金", "实际支出资金", 900), fund("省级资金", "结余资金", -100)), cell="资金情况!E4"),
-    Case("F02", False, "spent equal to received", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", 0))),
+    Case("F02", False, "spent 0.005 over received (within 0.01)", both(fund("省级资金", "实际支出资金", 800.005), fund("省级资金", "结余资金", 0))),
     Case("F03", True, "balance off by 0.5", fund("市级资金", "结余资金", 60.00), cell="资金情况!F5"),
     Case("F03", False, "balance within 0.01", fund("市级资金", "结余资金", 59.505)),
     Case("F04", True, "received over the adjusted budget", both(fund("省级资金", "实际到位资金", 900), fund("省级资金", "结余资金", 124)), cell="资金情况!C4"),
-    Case("F04", False, "received over 预算安排 but within 调整后预算 (the clean sample)"),
+    Case("F04", False, "received 0.005 over 调整后预算 (within 0.01)", both(fund("市级资金", "实际到位资金", 3350.005), fund("市级资金", "结余资金", 59.505))),
     Case("F05", True, "spent over the adjusted budget", both(fund("市级资金", "实际支出资金", 3400), fund("市级资金", "结余资金", -50)), cell="资金情况!E8"),
-    Case("F05", False, "execution at 97.99%"),
+    Case("F05", False, "all of 调整后预算 spent: execution exactly 100%", every_spent),
     Case("F06", True, "execution 67% with no reason", both(fund("市级资金", "实际支出资金", 2000), fund("市级资金", "结余资金", 1350)), cell="资金情况!B14"),
     Case("F06", False, "execution 67% explained", both(fund("市级资金", "实际支出资金", 2000), fund("市级资金", "结余资金", 1350), ffield("执行偏差原因", "项目未达到实施条件"))),
+    Case("F06", False, "execution exactly 90% with no reason", both(fund("市级资金", "实际支出资金", 2959), fund("市级资金", "结余资金", 391))),
     Case("F07", True, "adjusted by 32.5% with no 调整说明", both(fund("市级资金", "调整后预算", 4500), ffield("调整说明", None)), cell="资金情况!B13"),
-    Case("F07", False, "adjusted by 25% with no 调整说明", both(fund("市级资金", "调整后预算", 4200), ffield("调整说明", None))),
+    Case("F07", False, "adjusted by exactly 30% with no 调整说明", both(fund("市级资金", "调整后预算", 4400), ffield("调整说明", None))),
     Case("F08", True, "reported 80% against 97.99%", ffield("报告预算执行率", 0.80), cell="资金情况!B12"),
-    Case("F08", False, "reported 98% (a whole percent: 0.5 points)", ffield("报告预算执行率", "98%")),
+    Case("F08", False, "reported 97.9% against 97.99% (within 0.1 points)", ffield("报告预算执行率", 0.979)),
     Case("F09", True, "基本 + 项目 ≠ 合计", fund("基本支出", "预算安排资金", 1600), cell="资金情况!B9"),
-    Case("F09", False, "uses split the total"),
+    Case("F09", False, "基本 + 项目 off by 0.005 (within 0.01)", fund("基本支出", "预算安排资金", 1500.005)),
     Case("F10", True, "项目支出 execution 75%", fund("项目支出", "实际支出资金", 1987.5), cell="资金情况!E10"),
-    Case("F10", False, "项目支出 execution 97.6%"),
+    Case("F10", False, "项目支出 execution exactly 90%", fund("项目支出", "实际支出资金", 2385)),
     Case("F12", True, "a negative budget", fund("中央资金", "预算安排资金", -10), cell="资金情况!B3"),
     Case("F12", False, "a zero budget", fund("中央资金", "预算安排资金", 0)),
     Case("F13", True, "zero balance left blank", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", None)), cell="资金情况!F4"),
     Case("F13", False, "zero balance written 0.00", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", 0))),
     Case("G01", True, "a goal with no indicator", lambda s: s["绩效目标"].append({"序号": 5, "年度绩效目标": "推进智慧文旅建设"}), cell="绩效目标!B7"),
-    Case("G01", False, "every goal has indicators (merged goal cells)"),
+    Case("G01", False, "a goal with a single indicator", add_goal(
+        年度绩效目标="推进智慧文旅建设", 一级指标="产出指标", 二级指标="数量指标", 三级指标="智慧景区建设数",
+        指标性质="≥", 指标值=2, 计量单位="个", 实际完成值=2,
+    )),
     Case("G02", True, "target typed as words", goal(0, "指标值", "若干"), cell="绩效目标!G3"),
     Case("G02", False, "target typed ≥12 as text", goal(0, "指标值", "≥12")),
     Case("G03", True, "no unit", goal(0, "计量单位", None), cell="绩效目标!H3"),
     Case("G03", False, "定性 indicator with no unit", both(goal(0, "指标性质", "定性"), goal(0, "计量单位", None), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成"))),
     Case("G04", True, "missed with no reason", goal(0, "实际完成值", 10), cell="绩效目标!J3"),
     Case("G04", False, "missed, explained", both(goal(0, "实际完成值", 10), goal(0, "偏差原因及改进措施", "两项任务顺延至次年"))),
+    Case("G04", False, "met exactly (12 of ≥12), no reason", goal(0, "实际完成值", 12)),
     Case("G05", True, "25% over a ≥ target", goal(0, "实际完成值", 15), cell="绩效目标!I3"),
-    Case("G05", False, "16.7% over a ≥ target", goal(0, "实际完成值", 14)),
+    Case("G05", False, "exactly 20% over a ≥ target (24000 of ≥20000)", goal(2, "实际完成值", 24000)),
     Case("G06", True, "no 满意度指标", goal(3, "一级指标", "效益指标"), cell="绩效目标!C2"),
-    Case("G06", False, "产出, 效益 and 满意度 all present"),
+    Case("G06", False, "the only 满意度指标 written with spaces around it", goal(3, "一级指标", " 满意度指标　")),
     Case("G07", True, "placeholder XX", goal(0, "实际完成值", "XX"), cell="绩效目标!I3"),
     Case("G07", False, "a real word on a 定性 row", both(goal(0, "指标性质", "定性"), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成"))),
     Case("W01", True, "score over weight", score(1, "得分", 4), cell="指标评分!F4"),
-    Case("W01", False, "score equal to weight", score(1, "得分", 3)),
+    Case("W01", False, "score 0.005 over its weight 3 (within 0.01)", score(1, "得分", 3.005)),
     Case("W02", True, "negative score", score(0, "得分", -1), cell="指标评分!F3"),
     Case("W02", True, "zero weight", score(1, "分值", 0), cell="指标评分!D4"),
     Case("W02", False, "score 0 with a reason", score(0, "得分", 0)),
     Case("W03", True, "weights add to 99", score(1, "分值", 2), cell="指标评分!D63"),
-    Case("W03", False, "weights add to 100"),
+    Case("W03", False, "weights add to 100.005 (within 0.01)", score(1, "分值", 3.005)),
     Case("W04", True, "deduction without reason", score(0, "扣分原因", None), cell="指标评分!G3"),
     Case("W04", False, "full marks need no reason", both(score(0, "得分", 10), score(0, "扣分原因", None))),
     Case("W05", True, "an indicator twice under one 二级", score(2, "三级指标", "预算编制科学性"), cell="指标评分!C5"),
     Case("W05", False, "the same name under another 二级", score(3, "三级指标", "预算编制科学性")),
     Case("W06", True, "blank score", score(0, "得分", None), cell="指标评分!F3"),
-    Case("W06", False, "score 0 written", both(score(0, "得分", 0))),
+    Case("W06", False, "score 0 written", score(0, "得分", 0)),
     Case("C01", True, "评价得分 95 against 91", cfield("评价得分", 95), cell="评价结论!B2"),
     Case("C01", False, "评价得分 written 91分", cfield("评价得分", "91分")),
     Case("C02", True, "grade 良 against 91", cfield("评价等级", "良"), cell="评价结论!B3"),
-    Case("C02", False, "grade 优 for 91"),
+    Case("C02", False, "grade 优 for a total of exactly 90", score(0, "得分", 7)),
     Case("C03", True, "no 存在问题 listed", conclusion("items", lambda items: [i for i in items if i["类别"] != "存在问题"]), cell="评价结论"),
-    Case("C03", False, "problems listed"),
+    Case("C03", False, "a single 存在问题 listed", conclusion("items", lambda items: items[1:])),
     Case("C04", True, "关联指标 not an indicator", conclusion("items", lambda items: [{**items[0], "关联指标": "不存在的指标"}] + items[1:]), cell="评价结论!C7"),
-    Case("C04", False, "关联指标 names real indicators"),
+    Case("C04", False, "关联指标 with a space inside an indicator's name", conclusion("items", lambda items: [{**items[0], "关联指标": "预算 执行率"}] + items[1:])),
     Case("C05", True, "reported 一级 score off", analysis(0, "报告得分", 9), cell="评价结论!B39"),
-    Case("C05", False, "reported scores right"),
+    Case("C05", False, "reported 一级 score 8.005 against 8 (within 0.01)", analysis(0, "报告得分", 8.005)),
     Case("C06", True, "reported rate 94% against 85%", analysis(1, "报告得分率", 0.94), cell="评价结论!C40"),
-    Case("C06", False, "reported rate 85% as text", analysis(1, "报告得分率", "85%")),
+    Case("C06", False, "reported rate 85.09% against 85% (within 0.1 points)", analysis(1, "报告得分率", 0.8509)),
     Case("C07", True, "the seed's table: implied weights 98.09", conclusion("analysis", SEED_TABLE), cell="评价结论!C47"),
-    Case("C07", False, "a consistent table"),
+    Case("C07", False, "部门管理 rate 87% against 85%: 17 ÷ 86.5% still allows 100 (88% would not)", analysis(1, "报告得分率", 0.87)),
     Case("C08", True, "report says 4 一级 indicators", info(报告一级指标数=4), cell="基本信息!B18"),
-    Case("C08", False, "report counts match"),
+    Case("C08", False, "a 二级 name used under two 一级 is two of the 14 二级", score(19, "二级指标", "信息化建设")),
     Case("C09", True, "部门评价 describing a 自评", info(绩效评价工作过程="单位组织开展绩效自评，形成自评报告。"), cell="基本信息!B17"),
-    Case("C09", False, "部门评价 describing an external review"),
+    Case("C09", False, "单位自评 describing that 自评", info(评价类型="单位自评", 绩效评价工作过程="单位组织开展绩效自评，形成自评报告。")),
 ]
+
+
+def _spec(case: Case) -> Spec:
+    spec = clean_spec()
+    if case.mutate:
+        case.mutate(spec)
+    return spec
 
 
 def _run(tmp_path: Path, make_workbook, case: Case):
@@ -207,16 +269,17 @@ def _run(tmp_path: Path, make_workbook, case: Case):
     if case.raw is not None:
         (inbox / "部门.xlsx").write_bytes(case.raw)
     else:
-        spec = clean_spec()
-        if case.mutate:
-            case.mutate(spec)
-        make_workbook(spec, post=case.post, folder=inbox)
+        make_workbook(_spec(case), post=case.post, folder=inbox)
     files, skipped = discover(inbox)
     deps, findings = analyze(files, Settings(), skipped)
     return deps, findings
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.code}-{'fires' if c.fires else 'silent'}-{c.why}" for c in CASES])
+def _id(c) -> str:
+    return f"{c.code}-{'fires' if c.fires else 'silent'}-{c.why}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
 def test_rule(tmp_path, make_workbook, case: Case):
     deps, findings = _run(tmp_path, make_workbook, case)
     assert len(deps) == 1, "the department must never be dropped"
@@ -238,17 +301,56 @@ def test_clean_sample_is_silent(tmp_path, make_workbook):
     assert deps[0].total_score == 91 and deps[0].grade == "优"
 
 
+# --- silent cases are near misses ----------------------------------------------------------
+
+
+def _members(path: Path) -> set[tuple[str, str]]:
+    """(part, digest of its bytes) of a saved workbook, its timestamps (docProps/core.xml) left out."""
+    with zipfile.ZipFile(path) as z:
+        return {(n, hashlib.sha256(z.read(n)).hexdigest()) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def _post_effect(spec: Spec, post: Callable | None, folder: Path) -> frozenset | None:
+    """What `post` changes in the workbook of `spec` (None where it changes nothing)."""
+    if post is None:
+        return None
+    import openpyxl
+
+    from perfeval.fill import fill_template
+
+    folder.mkdir(parents=True, exist_ok=True)
+    filled = fill_template(folder / "filled.xlsx", spec)
+    wb = openpyxl.load_workbook(filled)
+    wb.save(folder / "as_is.xlsx")  # saved by openpyxl as post's workbook is: only post differs
+    wb = openpyxl.load_workbook(filled)
+    post(wb)
+    wb.save(folder / "posted.xlsx")
+    return frozenset(_members(folder / "as_is.xlsx") ^ _members(folder / "posted.xlsx")) or None
+
+
+def _inputs(case: Case, folder: Path) -> tuple:
+    """What a case gives the rules: its raw bytes, or its spec and what its `post` changes."""
+    if case.raw is not None:
+        return (case.raw, None, None)
+    spec = _spec(case)
+    return (None, spec, _post_effect(spec, case.post, folder))
+
+
+CLEAN_INPUTS = (None, clean_spec(), None)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.fires], ids=_id)
+def test_silent_case_is_a_near_miss(tmp_path, case: Case):
+    """A silent case changes the clean sample, and differs from each firing case of its rule."""
+    mine = _inputs(case, tmp_path / "silent")
+    assert mine != CLEAN_INPUTS, f"{case.code} “{case.why}” is the clean sample: it shows nothing of the rule's boundary"
+    firing = [c for c in CASES if c.code == case.code and c.fires]
+    assert firing, f"{case.code} has no firing case to be a near miss of"
+    for i, other in enumerate(firing):
+        assert _inputs(other, tmp_path / f"fires{i}") != mine, f"{case.code}: “{case.why}” is the same input as “{other.why}”"
+
+
 # --- batch rules ---------------------------------------------------------------------------
-
-
-def _batch(tmp_path, make_workbook, specs: list[Spec], extra: dict[str, bytes] | None = None):
-    inbox = tmp_path / "inbox"
-    for i, spec in enumerate(specs):
-        make_workbook(spec, name=f"{i:02d}.xlsx", folder=inbox)
-    for name, data in (extra or {}).items():
-        (inbox / name).write_bytes(data)
-    files, skipped = discover(inbox)
-    return analyze(files, Settings(), skipped)
 
 
 def _variant(code: str, name: str, **changes) -> Spec:
@@ -258,92 +360,129 @@ def _variant(code: str, name: str, **changes) -> Spec:
     return s
 
 
-def test_b01_fires_for_every_copy(tmp_path, make_workbook):
-    deps, findings = _batch(tmp_path, make_workbook, [_variant("A-1", "甲局"), _variant("A-1", "甲局（更正）"), _variant("B-2", "乙局")])
-    hits = [f for f in findings if f.code == "B01"]
-    assert sorted(f.file for f in hits) == ["00.xlsx", "01.xlsx"]
-    assert all(f.severity is Severity.ERROR and f.location == "基本信息!B4" for f in hits)
-    assert len(deps) == 3, "duplicates are all kept"
-
-
-def test_b01_silent_same_name_other_code(tmp_path, make_workbook):
-    _, findings = _batch(tmp_path, make_workbook, [_variant("A-1", "甲局"), _variant("A-2", "甲局")])
-    assert not [f for f in findings if f.code == "B01"]
-
-
-def test_b01_uses_name_without_code(tmp_path, make_workbook):
-    _, findings = _batch(tmp_path, make_workbook, [_variant("", "甲局"), _variant("", "甲局")])
-    assert [f.location for f in findings if f.code == "B01"] == ["基本信息!B3", "基本信息!B3"]
-
-
-def test_b02_fires_on_the_odd_year(tmp_path, make_workbook):
-    _, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度=2022)])
-    hits = [f for f in findings if f.code == "B02"]
-    assert [(f.file, f.location) for f in hits] == [("02.xlsx", "基本信息!B5")]
-
-
-def test_b02_silent_one_year(tmp_path, make_workbook):
-    _, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲"), _variant("B", "乙")])
-    assert not [f for f in findings if f.code == "B02"]
-
-
-def test_b03_fires_for_lock_and_other_files(tmp_path, make_workbook):
-    deps, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲")], {"~$00.xlsx": b"lock", "说明.txt": b"hi"})
-    hits = [f for f in findings if f.code == "B03"]
-    assert sorted(f.file for f in hits) == ["~$00.xlsx", "说明.txt"]
-    assert all(f.severity is Severity.INFO for f in hits)
-    assert len(deps) == 1
-
-
-def test_b03_silent_with_only_workbooks(tmp_path, make_workbook):
-    _, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲")])
-    assert not [f for f in findings if f.code == "B03"]
-
-
-def _yuan(spec: Spec) -> Spec:
+def _scaled(spec: Spec, factor: float) -> Spec:
+    """Every amount of the funds table times `factor` (10000: typed in 元, not 万元)."""
     for row in spec["资金情况"]["rows"].values():
         for k, v in list(row.items()):
             if isinstance(v, (int, float)):
-                row[k] = v * 10000
+                row[k] = v * factor
     return spec
 
 
-def test_f11_fires_on_amounts_in_yuan(tmp_path, make_workbook):
-    _, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲"), _variant("B", "乙"), _yuan(_variant("C", "丙"))])
-    hits = [f for f in findings if f.code == "F11"]
-    assert [(f.file, f.location) for f in hits] == [("02.xlsx", "资金情况!B5")]
+def _yuan(spec: Spec) -> Spec:
+    return _scaled(spec, 10000)
 
 
-def test_f11_silent_on_a_large_department(tmp_path, make_workbook):
-    big = _variant("C", "丙")
-    for row in big["资金情况"]["rows"].values():
-        for k, v in list(row.items()):
-            if isinstance(v, (int, float)):
-                row[k] = v * 100
-    _, findings = _batch(tmp_path, make_workbook, [_variant("A", "甲"), _variant("B", "乙"), big])
-    assert not [f for f in findings if f.code == "F11"]
+def _books(*specs: Spec) -> list[tuple[str, Spec | bytes]]:
+    return [(f"{i:02d}.xlsx", s) for i, s in enumerate(specs)]
+
+
+@dataclass
+class BatchCase:
+    code: str
+    fires: bool
+    why: str
+    files: list[tuple[str, Spec | bytes]]  # the inbox: a workbook filled from each spec, the bytes as they are
+    hits: list[tuple[str, str]] | None = None  # where it fires: every (file, 工作表!单元格), sorted
+    severity: Severity | None = None  # of its findings, as the catalogue has it
+    departments: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.departments = sum(1 for _, content in self.files if not isinstance(content, bytes))
+
+
+BATCH_CASES = [
+    BatchCase("B01", True, "one code twice (a corrected copy): every copy", _books(_variant("A-1", "甲局"), _variant("A-1", "甲局（更正）"), _variant("B-2", "乙局")),
+              hits=[("00.xlsx", "基本信息!B4"), ("01.xlsx", "基本信息!B4")], severity=Severity.ERROR),
+    BatchCase("B01", True, "no code: the name twice", _books(_variant("", "甲局"), _variant("", "甲局")),
+              hits=[("00.xlsx", "基本信息!B3"), ("01.xlsx", "基本信息!B3")], severity=Severity.ERROR),
+    BatchCase("B01", False, "the same name under another code", _books(_variant("A-1", "甲局"), _variant("A-2", "甲局"))),
+    BatchCase("B01", False, "the same code in another year", _books(_variant("A-1", "甲局"), _variant("A-1", "甲局", 评价年度=2022))),
+    BatchCase("B02", True, "one department of 2022 among 2023", _books(_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度=2022)),
+              hits=[("02.xlsx", "基本信息!B5")], severity=Severity.WARNING),
+    BatchCase("B02", False, "the same year typed “2023年” as text", _books(_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度="2023年"))),
+    BatchCase("B03", True, "a lock file and a text file", [*_books(_variant("A", "甲")), ("~$00.xlsx", b"lock"), ("说明.txt", b"hi")],
+              hits=[("~$00.xlsx", ""), ("说明.txt", "")], severity=Severity.INFO),
+    BatchCase("B03", False, "a workbook named ~01.XLSX: not a lock file, and its suffix in capitals", [*_books(_variant("A", "甲")), ("~01.XLSX", _variant("B", "乙"))]),
+    BatchCase("F11", True, "amounts typed in 元: 10000× the others", _books(_variant("A", "甲"), _variant("B", "乙"), _yuan(_variant("C", "丙"))),
+              hits=[("02.xlsx", "资金情况!B5")], severity=Severity.WARNING),
+    BatchCase("F11", False, "a department 9999× the others: not yet 10000×", _books(_variant("A", "甲"), _variant("B", "乙"), _scaled(_variant("C", "丙"), 9999))),
+]
+
+
+def _batch(tmp_path: Path, make_workbook, files: list[tuple[str, Spec | bytes]]):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, content in files:
+        if isinstance(content, bytes):
+            (inbox / name).write_bytes(content)
+        else:
+            make_workbook(content, name=name, folder=inbox)
+    found, skipped = discover(inbox)
+    return analyze(found, Settings(), skipped)
+
+
+@pytest.mark.parametrize("case", BATCH_CASES, ids=_id)
+def test_batch_rule(tmp_path, make_workbook, case: BatchCase):
+    deps, findings = _batch(tmp_path, make_workbook, case.files)
+    assert len(deps) == case.departments, "every department is kept (duplicates too)"
+    hits = [f for f in findings if f.code == case.code]
+    if case.fires:
+        assert hits, f"{case.code} did not fire: {[(f.code, f.file, f.location, f.message) for f in findings]}"
+        assert {f.severity for f in hits} == {RULES[case.code].severity}
+        if case.severity is not None:
+            assert RULES[case.code].severity is case.severity
+        if case.hits is not None:
+            assert sorted((f.file, f.location) for f in hits) == case.hits
+        assert all(f.message for f in hits)
+    else:
+        assert not hits, [(f.file, f.location, f.message) for f in hits]
+
+
+def _plain(files: list[tuple[str, Spec | bytes]]) -> bool:
+    """A batch of clean departments that differ only in who they are (distinct codes and
+    names, the same year): it passes every rule, so it shows no boundary either."""
+    who: list[tuple[Any, Any]] = []
+    for i, (name, content) in enumerate(files):
+        if isinstance(content, bytes) or name != f"{i:02d}.xlsx":
+            return False
+        spec, clean = copy.deepcopy(content), clean_spec()
+        for s in (spec, clean):
+            for key in ("部门编码", "电子邮箱"):
+                s["基本信息"].pop(key, None)
+        who.append((content["基本信息"].get("部门编码"), spec["基本信息"].pop("部门名称")))
+        clean["基本信息"].pop("部门名称")
+        if spec != clean:
+            return False
+    codes, names = [c for c, _ in who], [n for _, n in who]
+    return len(set(codes)) == len(codes) and len(set(names)) == len(names)
+
+
+def test_plain_batch_is_recognised():
+    assert _plain(_books(_variant("A", "甲"), _variant("B", "乙"), clean_spec()))
+    assert not _plain(_books(_variant("A", "甲"), _variant("B", "甲")))
+    assert not _plain(_books(_variant("A", "甲"), _variant("B", "乙", 评价年度=2022)))
+
+
+@pytest.mark.parametrize("case", [c for c in BATCH_CASES if not c.fires], ids=_id)
+def test_silent_batch_case_is_a_near_miss(case: BatchCase):
+    assert not _plain(case.files), f"{case.code} “{case.why}” is a batch of clean departments: it shows nothing of the rule's boundary"
+    firing = [c for c in BATCH_CASES if c.code == case.code and c.fires]
+    assert firing, f"{case.code} has no firing case to be a near miss of"
+    for other in firing:
+        assert other.files != case.files, f"{case.code}: “{case.why}” is the same batch as “{other.why}”"
 
 
 # --- the registry --------------------------------------------------------------------------
 
-BATCH_TESTS = {"B01", "B02", "B03", "F11"}
-
 
 def test_every_rule_has_a_firing_and_a_silent_case():
-    fires = {c.code for c in CASES if c.fires} | BATCH_TESTS
-    silent = {c.code for c in CASES if not c.fires} | BATCH_TESTS
-    assert set(RULES) - fires == set()
-    assert set(RULES) - silent == set()
-
-
-def test_every_rule_is_documented_in_the_catalogue():
-    catalogue = (Path(__file__).resolve().parents[2] / "shared" / "checks.md")
-    if not catalogue.exists():
-        pytest.skip("../shared/checks.md is not beside this checkout")
-    text = catalogue.read_text(encoding="utf-8")
-    for code, rule in RULES.items():
-        assert f"| {code} | {rule.severity.value} |" in text, code
-        assert rule.title, code
+    cases = [*CASES, *BATCH_CASES]
+    assert {c.code for c in cases} - set(RULES) == set(), "a case for a rule that does not exist"
+    assert set(RULES) - {c.code for c in cases if c.fires} == set()
+    assert set(RULES) - {c.code for c in cases if not c.fires} == set()
+    # a rule over the batch cannot be shown by one department's workbook alone
+    assert {c.code for c in CASES if RULES[c.code].batch} == set()
 
 
 def test_median_of_others_matches_statistics():
