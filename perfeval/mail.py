@@ -29,7 +29,7 @@ from typing import Any
 
 from .atomic import write_bytes_atomic
 from .names import unique_stems
-from .outputs import RESULTS_NAME
+from .outputs import DEPARTMENT_OUTPUTS, RESULTS_NAME
 from .values import EMAIL
 
 MAIL_DIR = "mail"
@@ -60,7 +60,7 @@ class Outgoing:
 
     def build(self, sender: str | None, draft: bool) -> MIMEMultipart:
         msg = MIMEMultipart()
-        msg["Subject"] = Header(self.subject, "utf-8")
+        msg["Subject"] = Header(self.subject, "utf-8")  # type: ignore[assignment]  # email takes a Header; the stubs say str
         if sender:
             msg["From"] = sender
         if self.to:
@@ -129,7 +129,7 @@ def load_roster(path: Path) -> dict[str, tuple[list[str], list[str]]]:
     if header_at is None:
         raise MailError(f"名单 {path} 中找不到“收件人”列（需要：部门名称或部门编码、收件人、抄送）")
     header = [normalize_label(c) for c in rows[header_at]]
-    col = {label: header.index(label) for label in ("部门名称", "部门编码", "收件人", "抄送") if label in header}
+    col: dict[str, int] = {label: header.index(label) for label in ("部门名称", "部门编码", "收件人", "抄送") if label in header}
     if "部门名称" not in col and "部门编码" not in col:
         raise MailError(f"名单 {path} 需要“部门名称”或“部门编码”列")
     roster: dict[str, tuple[list[str], list[str]]] = {}
@@ -202,11 +202,11 @@ def build_outgoing(outdir: Path, results: dict[str, Any], roster: dict | None = 
             missing.append(dep["name"])
         year = f"{dep['year']}" if dep.get("year") else ""
         attachments = []
-        for kind, label in (("workbook", "评价结果"), ("report", "评价报告")):
-            rel = dep.get("outputs", {}).get(kind)
+        for output in DEPARTMENT_OUTPUTS:
+            rel = dep.get("outputs", {}).get(output.kind)
             if rel:
                 path = outdir / rel
-                attachments.append((f"{stem}_{label}{path.suffix}", path))
+                attachments.append((f"{stem}_{output.attachment}{path.suffix}", path))
         key = _key(dep)
         digest = hashlib.sha256(f"{key}|{results.get('run_date')}".encode()).hexdigest()[:24]
         messages.append(Outgoing(

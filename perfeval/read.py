@@ -249,7 +249,7 @@ class Reader:
             text = clean_text(cell.raw)
             self.note("S08", cell, f"“{label}”应填数字，但填写了“{text[:50]}”，请改为数字", text)
             return Cell(cell.sheet, cell.row, cell.col, cell.raw, None)
-        if p.status == "text_number":
+        if p.status == "text_number" and p.number is not None:
             text = clean_text(cell.raw)
             shown = f"{p.number * 100:g}%" if kind is S.Kind.RATE else f"{p.number:g}"
             self.note("S07", cell, f"“{label}”的数字以文本形式填写（“{text[:50]}”），已按 {shown} 读取；建议改为数值格式", text)

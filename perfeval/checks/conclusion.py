@@ -132,7 +132,7 @@ def implied_weights(dep: Department, s: Settings) -> Iterator[Hit]:
         tol = s.typed_rate_tolerance(rate_cell.raw, 1.0)
         low += score / (rate + tol)
         high += score / max(rate - tol, 1e-9)
-    point = sum(_c(r, "reported_score").number / _c(r, "reported_rate").number for r in rows)  # type: ignore[operator]
+    point = sum((_c(r, "reported_score").number or 0.0) / (_c(r, "reported_rate").number or 1.0) for r in rows)  # every row has both (checked above)
     if low - s.score_tolerance <= s.total_weight <= high + s.score_tolerance:
         return
     total = next((r for r in dep.data.analysis if normalize_label(_c(r, "level1").raw) in S.TOTAL_LABELS), rows[-1])

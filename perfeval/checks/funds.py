@@ -242,8 +242,8 @@ def looks_like_yuan(batch, s: Settings):
         if not flagged:
             continue
         column, label, value, med = flagged[0]
-        sources = [(r, _n(row, column)) for r, row in dep.data.funds.items() if r in S.SOURCE_ROWS]
-        big = max((x for x in sources if x[1] is not None), key=lambda x: x[1], default=None)
+        sources = [(r, v) for r, row in dep.data.funds.items() if r in S.SOURCE_ROWS and (v := _n(row, column)) is not None]
+        big = max(sources, key=lambda x: x[1], default=None)
         cell = dep.data.funds[big[0]][column] if big else _total_cell(dep, column)
         names = "、".join(x[1] for x in flagged)
         yield dep, dep.file, hit(

@@ -32,6 +32,8 @@ class DepartmentOutput:
     kind: str  # the key in Department.outputs and in the results JSON
     folder: str  # inside OUTDIR
     suffix: str
+    counted: str  # how the command's closing lines count them: "12 个部门结果工作簿"
+    attachment: str  # the name of the attachment mailed to the department: "<部门>_评价结果.xlsx"
     write: Callable[[Department, Path, date, OutputOptions], Path]
     wanted: Callable[[OutputOptions], bool] = lambda options: True
     # what, besides the department's content and the run date, changes the file (for the cache)
@@ -57,7 +59,9 @@ def _report_variant(options: OutputOptions) -> str:
 
 
 DEPARTMENT_OUTPUTS: tuple[DepartmentOutput, ...] = (
-    DepartmentOutput("workbook", DEPARTMENTS_DIR, ".xlsx", _write_book),
-    DepartmentOutput("report", REPORTS_DIR, ".docx", _write_report, lambda options: options.reports, _report_variant),
+    DepartmentOutput("workbook", DEPARTMENTS_DIR, ".xlsx", "个部门结果工作簿", "评价结果", _write_book),
+    DepartmentOutput(
+        "report", REPORTS_DIR, ".docx", "份 Word 报告", "评价报告", _write_report, lambda options: options.reports, _report_variant
+    ),
 )
 OUTPUTS_BY_KIND = {o.kind: o for o in DEPARTMENT_OUTPUTS}
