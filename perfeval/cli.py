@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .version import __version__
 
 
 class Exit(IntEnum):
@@ -41,11 +41,10 @@ def settings_options(func):
 
 
 def _settings(config: Path | None, disable: tuple[str, ...]):
-    from .checks import RULES
     from .config import SettingsError, load_settings
 
-    try:
-        return load_settings(config, disable, known_codes=RULES)
+    try:  # disabled codes are checked against the rule catalogue, planned rules included
+        return load_settings(config, disable)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -288,6 +287,60 @@ def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: t
         lines.append(f"  未发送：{name}：{reason}")
     click.echo("\n".join(lines), err=True)
     sys.exit(Exit.FINDINGS if report.failed else Exit.OK)
+
+
+@main.command(context_settings=CONTEXT)
+@help_option
+@click.argument("code", required=False, metavar="[代码]")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 打印（全部规则为列表，单条规则为对象）")
+def rules(code: str | None, as_json: bool) -> None:
+    """列出全部检查规则（代码、级别、标题，按族分组）；给出代码（如 F08）则显示该规则的说明、示例和修改方法。
+
+    规划中的规则已有代码和含义，尚未检查；它们的代码同样可以在设置中关闭。完整目录见 docs/rules.md。
+    """
+    import json
+
+    from . import catalogue
+
+    cat = catalogue.load()
+    if code is None:
+        if as_json:
+            click.echo(json.dumps([e.as_json(cat.family(e.family)) for e in cat.entries.values()], ensure_ascii=False, indent=2))
+        else:
+            click.echo(_rules_table(cat))
+        return
+    entry = catalogue.get(code)
+    if entry is None:
+        near = catalogue.suggest(code)
+        hint = f"相近的规则：{'、'.join(f'{e.code}（{e.title}）' for e in near)}。" if near else ""
+        click.echo(f"错误：没有检查代码“{code.strip()}”。{hint}运行 perfeval rules 查看全部规则。", err=True)
+        sys.exit(Exit.USAGE)
+    family = cat.family(entry.family)
+    if as_json:
+        click.echo(json.dumps(entry.as_json(family), ensure_ascii=False, indent=2))
+        return
+    lines = [
+        f"{entry.code}  {entry.title}",
+        f"级别：{entry.severity.value}    族：{family.letter} {family.name}（{family.scope}）    状态：{entry.status}",
+    ]
+    if not entry.implemented:
+        lines.append("（规划中：代码和含义已确定，尚未检查；示例给出的说明为拟定写法）")
+    said = "给出的说明" if entry.implemented else "拟定的说明"
+    for heading, text in (("检查内容", entry.explanation), ("示例", entry.example), (said, entry.message), ("修改方法", entry.fix)):
+        lines += ["", f"{heading}：", f"  {text}"]
+    click.echo("\n".join(lines))
+
+
+def _rules_table(cat) -> str:
+    lines = []
+    for family, entries in cat.by_family():
+        lines.append(f"{family.letter} {family.name}")
+        lines += [f"  {e.code}  {e.severity.value}  {e.title}{'' if e.implemented else '（规划中）'}" for e in entries]
+        lines.append("")
+    planned = sum(1 for e in cat.entries.values() if not e.implemented)
+    lines.append(f"共 {len(cat.entries)} 条：已实现 {len(cat.entries) - planned} 条，规划中 {planned} 条。")
+    lines.append("perfeval rules 代码（如 perfeval rules F08）显示某条规则的说明、示例和修改方法。")
+    return "\n".join(lines)
 
 
 def _check_report(dep) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import catalogue
 from .values import parse_rate
 
 
@@ -82,9 +83,10 @@ PERCENT_KEYS = {"execution_rate_min", "adjustment_rate_max", "arrival_rate_max",
 def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known_codes: Collection[str] | None = None) -> Settings:
     """Defaults < file (`--config`, else $PERFEVAL_CONFIG) < options.
 
-    `known_codes`: the rule codes that may be disabled (`checks.RULES`), or None: not checked.
-    Settings sit below the rules (every rule reads them), so the codes are handed in rather
-    than imported here."""
+    `known_codes`: the rule codes that may be disabled, or None: every code of the rule
+    catalogue (perfeval/data/rules.toml), planned rules included, so a setting written for a
+    rule not implemented yet keeps working once it is. Settings sit below the rules (every
+    rule reads them): the catalogue is data, the registry of rule functions is never imported."""
     if path is None and os.environ.get("PERFEVAL_CONFIG"):
         path = Path(os.environ["PERFEVAL_CONFIG"])
     values: dict[str, Any] = {}
@@ -120,9 +122,10 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known
             else:
                 raise SettingsError(f"未知设置项：{key}（可用：disable、grades、thresholds、tolerances、smtp）")
     disabled.update(d.strip().upper() for d in disable)
-    unknown = sorted(d for d in disabled if known_codes is not None and d not in known_codes)
+    known = catalogue.codes() if known_codes is None else known_codes
+    unknown = sorted(d for d in disabled if d not in known)
     if unknown:
-        raise SettingsError(f"未知的检查代码：{'、'.join(unknown)}")
+        raise SettingsError(f"未知的检查代码：{'、'.join(unknown)}（perfeval rules 列出全部代码）")
     settings = replace(Settings(), **values, disabled=frozenset(disabled))
     if not settings.grade_excellent > settings.grade_good > settings.grade_pass:
         raise SettingsError("等级分数线应满足 优 > 良 > 中")

@@ -1,4 +1,4 @@
-"""Read one filled workbook by its labels, as the contract says (../shared/template-spec.md).
+"""Read one filled workbook by its labels, as the contract says (docs/contract.md).
 
 python-calamine reads .xlsx/.xlsm/.xlsb/.xls/.ods; formulas are never evaluated and their
 cached values are never relied on: every total is recomputed from the typed inputs later.

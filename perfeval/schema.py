@@ -1,4 +1,4 @@
-"""The workbook contract v1 (../shared/template-spec.md) as data.
+"""The workbook contract v1 (docs/contract.md) as data.
 
 Both the template writer and the reader are built from these tables, so a label is spelled
 in exactly one place. Column and field ids are the English names the rest of the code uses.

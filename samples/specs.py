@@ -1,6 +1,6 @@
 """The sample batch: one fictional 2023 batch of 兰州新区 departments.
 
-`SEED` is ../shared/seeds/000_8a2c982c81c4de2f.txt filled in exactly as the report states it.
+`SEED` is docs/seed-report.txt (a real published report) filled in exactly as the report states it.
 The others are fictional; each carries the mistakes evaluators really make (see EXPECTED).
 `python samples/make_samples.py` writes them to samples/inbox/.
 """

@@ -1,4 +1,4 @@
-"""The seed report (../shared/seeds/) as the rules must see it."""
+"""The seed report (docs/seed-report.txt) as the rules must see it."""
 
 from __future__ import annotations
 
