@@ -92,17 +92,26 @@ def run() -> None:
 
 @main.command(context_settings=CONTEXT)
 @help_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("部门整体支出绩效评价模板.xlsx"), show_default=True, help="模板保存位置")
-def template(output: Path) -> None:
-    """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）。"""
-    from .template import write_template
-
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="保存位置（默认：部门整体支出绩效评价模板.xlsx；--report 时为 评价报告模板.docx）")
+@click.option("--report", is_flag=True, help="导出 Word 评价报告模板（内置模板的副本），修改字体、页边距、标题样式后用 process --report-template 指定")
+def template(output: Path | None, report: bool) -> None:
+    """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）；--report 导出 Word 报告模板。"""
     try:
-        write_template(output)
+        if report:
+            from .atomic import write_bytes_atomic
+            from .outputs.report import default_template_bytes
+
+            output = output or Path("评价报告模板.docx")
+            write_bytes_atomic(output, default_template_bytes())
+        else:
+            from .template import write_template
+
+            output = output or Path("部门整体支出绩效评价模板.xlsx")
+            write_template(output)
     except OSError as exc:
         click.echo(f"错误：无法写入 {output}：{exc.strerror or exc}", err=True)
         sys.exit(Exit.CANNOT_RUN)
-    click.echo(f"已生成模板：{output}")
+    click.echo(f"已生成{'报告' if report else ''}模板：{output}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -202,12 +211,12 @@ def _summary(result, outdir: Path) -> None:
     lines.append(f"输出：{outdir}")
     for p in result.outputs:
         lines.append(f"  {p.name}")
-    books = sum(1 for d in result.departments if "workbook" in d.outputs)
-    reports = sum(1 for d in result.departments if "report" in d.outputs)
-    if books:
-        lines.append(f"  departments/（{books} 个部门结果工作簿）")
-    if reports:
-        lines.append(f"  reports/（{reports} 份 Word 报告）")
+    from .outputs import DEPARTMENT_OUTPUTS
+
+    for output in DEPARTMENT_OUTPUTS:
+        written = sum(1 for d in result.departments if output.kind in d.outputs)
+        if written:
+            lines.append(f"  {output.folder}/（{written} {output.counted}）")
     click.echo("\n".join(lines), err=True)
 
 

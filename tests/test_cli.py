@@ -178,6 +178,17 @@ def test_template_command(tmp_path):
     assert r.exit_code == 0 and (tmp_path / "t.xlsx").exists()
 
 
+def test_template_report_exports_the_report_template_to_restyle(tmp_path):
+    """The exported copy is the package's own template, and works as --report-template."""
+    from perfeval.outputs.report import default_template_bytes
+
+    target = tmp_path / "我的模板.docx"
+    r = run("template", "--report", "-o", str(target))
+    assert r.exit_code == 0 and target.read_bytes() == default_template_bytes()
+    r = run("process", str(INBOX), "-o", str(tmp_path / "out"), "-q", "--report-template", str(target))
+    assert r.exit_code == 1 and len(list((tmp_path / "out" / "reports").glob("*.docx"))) == len(list(INBOX.glob("*.xlsx")))
+
+
 def test_empty_inbox(tmp_path):
     inbox = tmp_path / "empty"
     inbox.mkdir()
