@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -170,7 +171,7 @@ class _Progress:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self.bar = None
+        self.bar: Any = None  # a click progress bar while a stage runs on a terminal
 
     def start(self, label: str, total: int) -> None:
         self.close()
