@@ -43,8 +43,8 @@ STAGES = {
     "floor_write": ("xlsxwriter alone: the same cells, one summary and one workbook per department", "imports"),
     "read": ("reading, computing and the per-department rules", "imports"),
     "transfer": ("pickling a read for the cache and the main process, which unpickles what it uses", "read"),
-    "books": ("department workbooks", "read"),
-    "summary": ("the summary workbook", "read"),
+    "books": ("department workbooks (perfeval's own writer, fastbook)", "read"),
+    "summary": ("the summary workbook (xlsxwriter's public API)", "read"),
     "json": ("results JSON, output keys and findings.csv", "read"),
 }
 
@@ -112,7 +112,6 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
         finally:
             summary.atomic_path = kept
     elif stage == "json":
-
         from perfeval.cache import output_key
 
         result = R.RunResult(None, RUN_DATE, departments, [], findings)
@@ -125,8 +124,17 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
 
 def count(stage: str, inbox: Path, cells: tuple[int, int]) -> int:
     cmd = [
-        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        sys.executable, __file__, "--stage", stage, "--inbox", str(inbox), "--cells", f"{cells[0]},{cells[1]}",
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--stage",
+        stage,
+        "--inbox",
+        str(inbox),
+        "--cells",
+        f"{cells[0]},{cells[1]}",
     ]
     env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashing moves the counts a little
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stderr
@@ -140,7 +148,11 @@ def output_cells(inbox: Path, work: Path) -> tuple[int, int]:
     """Non-empty cells perfeval writes per department: in the summary, in a department book."""
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "perfeval", "process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE.isoformat()], check=False, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "perfeval", "process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE.isoformat()],
+        check=False,
+        capture_output=True,
+    )
     books = sorted((out / "departments").glob("*.xlsx"))
     n = len(books)
     return round(count_cells(out / "绩效评价汇总.xlsx") / n), round(sum(count_cells(p) for p in books) / n)

@@ -13,7 +13,8 @@ import pytest
 from perfeval.config import Settings
 from perfeval.outputs import FINDINGS_NAME, SUMMARY_NAME
 from perfeval.outputs import summary as summary_module
-from perfeval.outputs.summary import EXCEL_MAX_CELL, OVERVIEW_COLUMNS, sheet_names
+from perfeval.outputs.summary import OVERVIEW_COLUMNS
+from perfeval.outputs.xlsxkit import EXCEL_MAX_CELL, sheet_names
 from perfeval.pipeline import process
 from perfeval.results import CSV_COLUMNS
 
@@ -146,7 +147,7 @@ def test_input_text_stays_text(tmp_path, make_workbook):
     for row in rows[1:]:
         for value in row:
             assert not value.startswith(("=", "+", "-", "@")), value
-    assert {r[0] for r in rows[1:]} >= {"'=HYPERLINK(\"http://x\",\"点我\")", "'-2+3", "'@SUM(A1)"}
+    assert {r[0] for r in rows[1:]} >= {'\'=HYPERLINK("http://x","点我")', "'-2+3", "'@SUM(A1)"}
     assert len(result.departments) == len(INJECTIONS)
 
 
@@ -200,8 +201,18 @@ def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch, pooled
 def test_summary_opens_in_libreoffice(outputs, tmp_path):
     _, out = outputs
     proc = subprocess.run(
-        [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / SUMMARY_NAME)],
-        capture_output=True, timeout=180,
+        [
+            soffice() or "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out / SUMMARY_NAME),
+        ],
+        capture_output=True,
+        timeout=180,
     )
     pdf = tmp_path / "绩效评价汇总.pdf"
     assert proc.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10000, proc.stderr
@@ -210,7 +221,7 @@ def test_summary_opens_in_libreoffice(outputs, tmp_path):
 def test_severity_cells_are_filled_by_severity(tmp_path):
     import xlsxwriter
 
-    from perfeval.outputs.summary import STYLE_SPECS, Styles
+    from perfeval.outputs.xlsxkit import STYLE_SPECS, Styles
 
     wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
     builtin = len(wb.formats)
@@ -225,7 +236,7 @@ def test_severity_cells_are_filled_by_severity(tmp_path):
 
 def test_sheet_names_count_utf16_units_like_excel(tmp_path):
     """A character beyond U+FFFF counts twice in Excel's 31 limit (xlsxwriter refuses more)."""
-    from perfeval.outputs.summary import new_workbook
+    from perfeval.outputs.xlsxkit import new_workbook
 
     rare = "𠀾" * 20 + "局"  # 21 characters, 41 UTF-16 units
     names = sheet_names([rare, rare, "a" * 30 + "'", "A" * 40])
@@ -237,10 +248,10 @@ def test_sheet_names_count_utf16_units_like_excel(tmp_path):
 
 
 def test_workbook_still_refuses_bad_or_repeated_sheet_names(tmp_path):
-    """Our set-based uniqueness check keeps every check xlsxwriter makes."""
+    """The summary's workbook is xlsxwriter's own: all its checks of sheet names hold."""
     from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
 
-    from perfeval.outputs.summary import new_workbook
+    from perfeval.outputs.xlsxkit import new_workbook
 
     wb = new_workbook(tmp_path / "n.xlsx", "t", RUN_DATE)
     for i in range(50):
@@ -257,23 +268,26 @@ def test_workbook_still_refuses_bad_or_repeated_sheet_names(tmp_path):
     wb.close()
 
 
-def test_the_summary_is_deflated_faster_and_holds_the_same_parts(tmp_path, monkeypatch):
-    """The summary's zip is deflated at level 1 (it is the run's last output); its parts are
-    the very XML xlsxwriter's default level gives, and only the summary changes level."""
-    from perfeval.pipeline import analyze
+def test_the_summary_is_a_plain_xlsxwriter_workbook(tmp_path, monkeypatch):
+    """Written through xlsxwriter's public API alone: a stock Workbook, its own worksheets and
+    packaging, xlsxwriter's module state untouched."""
+    import xlsxwriter
+    import xlsxwriter.workbook
+    import xlsxwriter.worksheet
 
-    deps, findings = analyze([(p, p.name) for p in sorted(INBOX.glob("*.xlsx"))], Settings())
+    from perfeval.pipeline import analyze
     from perfeval.results import RunResult
 
-    result = RunResult(None, RUN_DATE, deps, [], findings)
-    quick = summary_module.write_summary(result, tmp_path / "quick.xlsx")
-    monkeypatch.setattr(summary_module, "SUMMARY_COMPRESSLEVEL", None)
-    default = summary_module.write_summary(result, tmp_path / "default.xlsx")
-    with zipfile.ZipFile(quick) as q, zipfile.ZipFile(default) as d:
-        assert q.namelist() == d.namelist()
-        assert all(q.read(n) == d.read(n) for n in q.namelist())
-        assert {i.compress_type for i in q.infolist()} == {zipfile.ZIP_DEFLATED}
-    assert quick.read_bytes() != default.read_bytes()
-    import xlsxwriter.workbook
+    made, stock = [], xlsxwriter.Workbook
 
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile, "xlsxwriter's own ZipFile is put back"
+    def recording(*args, **kwargs):
+        wb = stock(*args, **kwargs)
+        made.append(wb)
+        return wb
+
+    monkeypatch.setattr(xlsxwriter, "Workbook", recording)
+    deps, findings = analyze([(p, p.name) for p in sorted(INBOX.glob("*.xlsx"))], Settings())
+    summary_module.write_summary(RunResult(None, RUN_DATE, deps, [], findings), tmp_path / "s.xlsx")
+    assert len(made) == 1 and type(made[0]) is xlsxwriter.workbook.Workbook
+    assert {type(ws) for ws in made[0].worksheets()} == {xlsxwriter.worksheet.Worksheet}
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile

@@ -1,22 +1,33 @@
-"""The result workbook each department receives: its figures and what to fix, nothing else."""
+"""The result workbook each department receives: its figures and what to fix, nothing else.
+
+Written by perfeval's own writer (`fastbook`): one small workbook of a fixed layout per
+department, thousands per batch. Its constant parts ship in perfeval/data/department-book/
+(generated once with xlsxwriter: `python -m perfeval.outputs.department_book --regenerate`),
+and `XF` says which of the cell formats there each of the layout's styles is.
+"""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from datetime import date
+import functools
+from datetime import date, datetime, time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_bytes_atomic
 from ..model import Department
-from .fastbook import Book, Unsupported, frame_for
-from .summary import STYLE_SPECS, Styles, Writer, department_sheet, fit_row, new_workbook, print_setup
+from .department_sheet import department_sheet
+from .fastbook import CONSTANT_PARTS, Book, Template
+from .xlsxkit import CELL_STYLES, STYLE_SPECS, Styles, Writer, fit_row, print_setup, spec_key
 
 RESULTS_SHEET = "评价结果"
 FIXES_SHEET = "需要修改的问题"
 SHEETS = (RESULTS_SHEET, FIXES_SHEET)
 FIX_COLUMNS = (("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16))
+DATA_FOLDER = "department-book"  # in perfeval/data
+# each cell style's index among the cellXfs of the shipped styles.xml (0 is Excel's default);
+# a test checks it against that file and against what xlsxwriter makes of STYLE_SPECS
+XF = {name: i for i, name in enumerate(CELL_STYLES, start=1)}
 
 
 def write_department_book(dep: Department, target: Path, run_date: date) -> Path:
@@ -24,82 +35,27 @@ def write_department_book(dep: Department, target: Path, run_date: date) -> Path
 
 
 def department_book_bytes(dep: Department, run_date: date) -> bytes:
-    """The workbook, written straight to its XML (fastbook), or by xlsxwriter where that
-    cannot promise xlsxwriter's bytes: the two give the same file."""
-    frame = frame_for(SHEETS, _reference, _probe)
-    if frame is not None:
-        try:
-            book = Book(frame)
-            _layout(book, Styles(book), dep, run_date)
-            return book.close(_title(dep), run_date)
-        except Unsupported:
-            pass
-    return xlsxwriter_book_bytes(dep, run_date)
+    book = Book(template())
+    book.set_properties({"title": f"{dep.name}绩效评价结果", "author": "perfeval", "created": datetime.combine(run_date, time(0, 0))})
+    layout(book, dep, run_date)
+    return book.close()
 
 
-def xlsxwriter_book_bytes(dep: Department, run_date: date) -> bytes:
-    return pinned_xlsxwriter_bytes(_title(dep), run_date, lambda wb, st: _layout(wb, st, dep, run_date))[0]
+@functools.cache
+def template() -> Template:
+    """The layout's constant parts (read and deflated once per process) and formats."""
+    folder = resources.files("perfeval").joinpath("data", DATA_FOLDER)
+    parts = {part: folder.joinpath(name).read_bytes() for part, name in CONSTANT_PARTS.items()}
+    return Template(SHEETS, parts, {spec_key(STYLE_SPECS[name]): xf for name, xf in XF.items()})
 
 
-def pinned_xlsxwriter_bytes(title: str, run_date: date, layout: Callable[[Any, Styles], None]) -> tuple[bytes, Styles]:
-    """A workbook `layout` writes through xlsxwriter, formats pinned as fastbook has them; and
-    its styles."""
-    buf = io.BytesIO()
-    wb = new_workbook(buf, title, run_date)
+def layout(wb: Any, dep: Department, run_date: date) -> None:
+    """The department book's sheets, into `wb`: a fastbook.Book, or an xlsxwriter Workbook
+    (the tests draw it both ways)."""
     st = Styles(wb)
-    st.pin()
-    layout(wb, st)
-    wb.close()
-    return buf.getvalue(), st
-
-
-def _title(dep: Department) -> str:
-    return f"{dep.name}绩效评价结果"
-
-
-def _layout(wb: Any, st: Styles, dep: Department, run_date: date) -> None:
     department_sheet(Writer(wb.add_worksheet(RESULTS_SHEET), st), dep, (FIXES_SHEET, "A5", "工作表"))
     _fixes(Writer(wb.add_worksheet(FIXES_SHEET), st), dep, run_date)
     print_setup(wb)
-
-
-def _reference() -> tuple[bytes, dict[Any, int]]:
-    """A workbook of this layout as xlsxwriter writes it, and each format's style index."""
-
-    def layout(wb: Any, st: Styles) -> None:
-        for name in SHEETS:
-            wb.add_worksheet(name).write_string(0, 0, name, st.text)
-        print_setup(wb)
-
-    data, st = pinned_xlsxwriter_bytes("", date(2000, 1, 1), layout)
-    xf = {tuple(sorted(spec.items())): getattr(st, name).xf_index for name, spec in STYLE_SPECS.items() if name in st.__dict__}
-    return data, xf
-
-
-def _probe(frame: Any) -> bool:
-    """Whether a small workbook using every part of the layout comes out the same both ways."""
-
-    def layout(wb: Any, st: Styles) -> None:
-        ws = wb.add_worksheet(RESULTS_SHEET)
-        ws.set_column(0, 0, 18)
-        ws.set_column(1, 8, 14)
-        for r in range(40):
-            ws.write_string(r, r % 3, f"文本 & <{r}>", st.text)
-            ws.write_number(r, 3 + r % 4, r / 7, st.money)
-            ws.write_blank(r, 8, None, st.rate)
-        ws.set_row(5, 28)
-        ws.write_url(41, 0, "internal:'需要修改的问题'!A5", st.section, "四、发现的问题")
-        other = wb.add_worksheet(FIXES_SHEET)
-        Writer(other, st).header(3, FIX_COLUMNS)
-        other.write_string(4, 0, " 空白 ", st.wrap)
-        other.autofilter(3, 0, 4, len(FIX_COLUMNS) - 1)
-        other.freeze_panes(4, 0)
-        print_setup(wb)
-
-    book = Book(frame)
-    layout(book, Styles(book))
-    title, day = "探针 & <标题>", date(2000, 1, 1)
-    return book.close(title, day) == pinned_xlsxwriter_bytes(title, day, layout)[0]
 
 
 def _fixes(w: Writer, dep: Department, run_date: date) -> None:
@@ -128,3 +84,45 @@ def _fixes(w: Writer, dep: Department, run_date: date) -> None:
     if dep.findings:
         ws.autofilter(hr, 0, hr + len(dep.findings), len(FIX_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 0)
+
+
+# --- the shipped constant parts ------------------------------------------------------------
+
+
+def reference_parts() -> dict[str, bytes]:
+    """The constant parts as xlsxwriter's public API writes them for a workbook of this
+    layout: its sheets, and every cell style used once, in XF's order (xlsxwriter numbers a
+    workbook's formats in the order it first writes them). What the data files must hold."""
+    import io
+    import zipfile
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheets = [wb.add_worksheet(name) for name in SHEETS]
+    for row, name in enumerate(sorted(XF, key=XF.__getitem__)):
+        sheets[0].write_string(row, 0, name, wb.add_format(STYLE_SPECS[name]))
+    sheets[1].write_string(0, 0, FIXES_SHEET)
+    print_setup(wb)
+    wb.close()
+    with zipfile.ZipFile(buf) as z:
+        return {part: z.read(part) for part in CONSTANT_PARTS}
+
+
+def regenerate(folder: Path | None = None) -> Path:
+    """Write the data files from `reference_parts()` (after a change of the layout's sheets or
+    styles, or of xlsxwriter); review the difference before committing it."""
+    folder = folder or Path(__file__).resolve().parents[1] / "data" / DATA_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, data in reference_parts().items():
+        (folder / CONSTANT_PARTS[part]).write_bytes(data)
+    return folder
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--regenerate"]:
+        raise SystemExit("usage: python -m perfeval.outputs.department_book --regenerate")
+    print(f"wrote {regenerate()}")

@@ -1,291 +1,590 @@
-"""Department workbooks written straight to their XML: the same bytes as through xlsxwriter.
+"""perfeval's own xlsx writer, for workbooks of one fixed layout (the department books).
 
-A batch writes one small workbook per department, all of one fixed layout (two sheets, the same
-formats), and through xlsxwriter most of each one's cost was the same for every department:
-format objects, styles, theme, content types, and a generic writer for a few hundred cells.
-Here the layout's code (`summary.department_sheet`, `department_book._fixes`) writes into a
-recorder instead, and the workbook is put together from parts that xlsxwriter itself made once
-per process (styles, theme, relationships, …) plus the sheets, strings, workbook and properties
-of this department, written the way xlsxwriter writes them.
+A batch writes one small workbook per department, thousands of them, all with the same sheets
+and the same formats. Everything such a workbook shares with the others (content types,
+relationships, styles, theme, application properties) ships as package data and is read and
+deflated once per process (`Template`); what differs (the sheets, the shared strings, the
+workbook part, the document properties) is written here, and the zip container too.
 
-Tests write every department of several batches both ways and compare the bytes. Anything the
-recorder does not handle exactly (a write it does not know, an odd value, a long link) raises
-`Unsupported`, and that department is written by xlsxwriter instead. Each process also writes a
-probe workbook both ways before using the frame; if the installed xlsxwriter writes it
-differently, every book goes through xlsxwriter.
+`Book` and `Sheet` take the calls of xlsxwriter's Workbook and Worksheet that the layouts make
+(`add_worksheet`, `add_format`, `write_string`, `write_number`, `write_blank`, `write_url`,
+`set_column`, `set_row`, `autofilter`, `freeze_panes`, `set_paper`, `set_landscape`,
+`fit_to_pages`), with the same arguments and the same meaning, so one layout function draws
+into either writer. The XML is written the way xlsxwriter writes it (the department books are
+byte for byte what xlsxwriter made before this writer existed), with three deliberate
+differences, each where xlsxwriter's output would be wrong (the tests check each one):
+- a string that starts with "<r>" and ends with "</r>" is text like any other (xlsxwriter
+  takes it for rich-text XML and writes it unescaped);
+- characters XML cannot hold (control characters) are left out of attribute values and of the
+  document title (xlsxwriter writes them, and the file no longer opens); cell text keeps them,
+  as Excel's _xHHHH_ escapes;
+- tab and carriage return in attribute values are written as character references (which a
+  reader gives back), not raw (which a reader turns into spaces);
+- half a surrogate pair (how Python keeps a file name's undecodable byte) is written as "?"
+  (xlsxwriter cannot encode it, and stops).
+Text longer than a cell holds is cut as xlsxwriter cuts it (32767 UTF-16 units); the layouts
+clip it first, with a note (`xlsxkit.clip`).
+What the layouts do not use (other link kinds, row or column formats, comments, …) raises
+`ValueError` at once: a new layout feature is added here, with a test, never guessed at.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import math
+import re
 import struct
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable
-from datetime import date, datetime, time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from xlsxwriter.sharedstrings import SharedStringTable
-from xlsxwriter.url import Url
-from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell_fast
-
-from .xlsxfast import FastSharedStrings, _escape, row_spans
+from .xlsxkit import utf16_clip, utf16_len
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-SHEET_HEAD = (
-    XML_HEAD + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-)
-PAGE_TAIL = (
-    '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-    '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/></worksheet>'
-)
-DEFAULT_ROW_PX = 20
-MAX_DIGIT_PX, CELL_PADDING_PX = 7, 5
-MAX_STRING = 16383  # longer strings go to xlsxwriter, which knows its own (UTF-16) limit
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SHEET_HEAD = f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+PAGE_MARGINS = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+
+MAX_ROW, MAX_COL = 1048576, 16384
+MAX_STRING = 32767  # UTF-16 units in a cell
+MAX_URL = 2079  # xlsxwriter's limit for a link's location
+MAX_TIP = 255
+MAX_LINKS = 65530  # per sheet
+DEFAULT_ROW_PX = 20  # 15 points
+DEFAULT_COL_PX = 64
+MAX_DIGIT_PX, CELL_PADDING_PX = 7, 5  # Calibri 11: the default font's digit width
+
+# the parts every workbook of a layout shares → their files in its data folder (flat, no
+# hidden files: "_rels/.rels" is rels.xml)
+CONSTANT_PARTS = {
+    "[Content_Types].xml": "content-types.xml",
+    "_rels/.rels": "rels.xml",
+    "xl/_rels/workbook.xml.rels": "workbook.xml.rels",
+    "xl/styles.xml": "styles.xml",
+    "xl/theme/theme1.xml": "theme1.xml",
+    "docProps/app.xml": "app.xml",
+}
 
 
-class Unsupported(Exception):
-    """The recorder cannot promise xlsxwriter's exact bytes for this: use xlsxwriter."""
+def part_order(n_sheets: int) -> list[str]:
+    return [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        *(f"xl/worksheets/sheet{i}.xml" for i in range(1, n_sheets + 1)),
+        "xl/workbook.xml",
+        "xl/sharedStrings.xml",
+        "xl/styles.xml",
+        "xl/theme/theme1.xml",
+        "docProps/core.xml",
+        "docProps/app.xml",
+    ]
+
+
+# --- cell references ---------------------------------------------------------------------
+
+
+def col_name(col: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    name = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+_COLS = [col_name(c) for c in range(702)]  # A … ZZ; wider sheets compute theirs
+
+
+def cell_ref(row: int, col: int) -> str:
+    """(0, 0) → A1."""
+    return f"{_COLS[col] if col < 702 else col_name(col)}{row + 1}"
+
+
+def abs_ref(row: int, col: int) -> str:
+    """(0, 0) → $A$1."""
+    return f"${_COLS[col] if col < 702 else col_name(col)}${row + 1}"
+
+
+def cell_range(r0: int, c0: int, r1: int, c1: int, ref: Any = cell_ref) -> str:
+    """A1:B2, or A1 for a single cell."""
+    first, last = ref(r0, c0), ref(r1, c1)
+    return first if first == last else f"{first}:{last}"
+
+
+def name_area(r0: int, c0: int, r1: int, c1: int) -> str:
+    """A range as a defined name gives it: $A$1:$B$2, $A:$B for whole columns, $1:$2 for rows."""
+    if r0 == 0 and r1 == MAX_ROW - 1:
+        return f"${col_name(c0)}:${col_name(c1)}"
+    if c0 == 0 and c1 == MAX_COL - 1:
+        return f"${r0 + 1}:${r1 + 1}"
+    return cell_range(r0, c0, r1, c1, abs_ref)
+
+
+_NEEDS_NO_QUOTES = re.compile(r"[^\W\d][\w.]*")
+_LOOKS_LIKE_REF = re.compile(r"[A-Z]{1,3}\d|R\d|R?C\d|(?:R|C|RC)$", re.IGNORECASE)
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet's name as a formula gives it: quoted unless it is plainly a name. Quoting more
+    often than Excel needs is harmless; a name made of letters and digits that cannot be read
+    as a cell reference is left bare, as Excel and xlsxwriter leave it."""
+    if _NEEDS_NO_QUOTES.fullmatch(name) and not _LOOKS_LIKE_REF.match(name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+# --- text ----------------------------------------------------------------------------------
+
+_ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")  # text that reads as Excel's own escape
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # what Excel writes as _xHHHH_
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # not in XML 1.0 at all
+
+
+def _hex_escape(match: re.Match[str]) -> str:
+    return f"_x{ord(match.group()):04X}_"
+
+
+def text_data(text: str) -> str:
+    """Element content: & < > escaped (quotes need not be, and Excel leaves them)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def attr(text: str) -> str:
+    """An attribute value: escaped, and without what XML cannot hold."""
+    text = _NOT_XML.sub("", text)
+    if any(ch in text for ch in '&"<>\n\t\r'):
+        text = (
+            text.replace("&", "&amp;")
+            .replace('"', "&quot;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("\n", "&#xA;")
+            .replace("\t", "&#x9;")
+            .replace("\r", "&#xD;")
+        )
+    return text
+
+
+def shared_string(text: str) -> str:
+    """The <si> of a string, as Excel reads it back to `text` exactly: control characters as
+    _xHHHH_, text that looks like such an escape with its underscore escaped (_x005F_), and
+    xml:space="preserve" where whitespace starts or ends it."""
+    if text.isprintable() and "_x" not in text and text[:1] != " " and text[-1:] != " ":
+        # the usual case (a printable string has no whitespace but the ASCII space)
+        return f"<si><t>{text_data(text)}</t></si>"
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F\1", text)
+    text = _CONTROL.sub(_hex_escape, text)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f"<si><t{space}>{text_data(text)}</t></si>"
+
+
+# --- the writer ----------------------------------------------------------------------------
 
 
 class Fmt:
+    """A cell format: its index among the template's cell formats (cellXfs)."""
+
     __slots__ = ("xf",)
 
     def __init__(self, xf: int):
         self.xf = xf
 
 
-def _attr(text: str) -> str:
-    """xlsxwriter's _escape_attributes."""
-    if any(ch in text for ch in '&"<>\n'):
-        text = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "&#xA;")
-    return text
-
-
 class Sheet:
-    """The part of xlsxwriter's Worksheet that the department layouts use, recorded."""
+    """What the layouts call of xlsxwriter's Worksheet, written straight to XML."""
 
-    def __init__(self, book: Book, name: str):
-        self.book, self.name = book, name
+    def __init__(self, book: Book, name: str, index: int):
+        self.book, self.name, self.index = book, name, index
         self.rows: dict[int, dict[int, str]] = {}  # row -> {col: the <c> element}
-        self.widths: dict[int, int] = {}  # col -> width in pixels
-        self.heights: dict[int, int] = {}  # row -> height in pixels
-        self.links: list[tuple[int, int, Url]] = []
-        self.filter_range: tuple[int, int, int, int] | None = None
-        self.frozen_rows = 0
+        self.widths: dict[int, int | None] = {}  # col -> width in pixels (None: the default)
+        self.heights: dict[int, tuple[int, bool]] = {}  # row -> (height in pixels, hidden)
+        self.links: dict[tuple[int, int], tuple[str, str, str]] = {}  # (row, col) -> location, display, tip
+        self.filter: tuple[int, int, int, int] | None = None
+        self.panes: tuple[int, int, int, int] | None = None  # row, col, top row, left col
         self.dims: list[int] | None = None  # row min, row max, col min, col max
-        self.page_setup = [False, False, False]  # paper 9, landscape, fit to 1 page wide
+        self.paper = 0
+        self.landscape = False
+        self.fit: tuple[int, int] | None = None  # pages wide, pages tall
+        self.page_setup_changed = False
 
-    def _cell(self, r: int, c: int) -> None:
-        if type(r) is not int or type(c) is not int or not (0 <= r < 1048576 and 0 <= c < 16384):
-            raise Unsupported("cell position")
+    def claim_cell(self, r: int, c: int) -> bool:
+        """Whether (r, c) is in the sheet; if so, it now counts in the sheet's dimension."""
+        if not (0 <= r < MAX_ROW and 0 <= c < MAX_COL):
+            return False
         d = self.dims
         if d is None:
             self.dims = [r, r, c, c]
         else:
             if r < d[0]:
                 d[0] = r
-            if r > d[1]:
+            elif r > d[1]:
                 d[1] = r
             if c < d[2]:
                 d[2] = c
-            if c > d[3]:
+            elif c > d[3]:
                 d[3] = c
+        return True
 
-    def _store(self, r: int, c: int, tail: str) -> None:
-        """Keep the cell at (r, c): `<c r="A1"` + `tail`."""
-        self._cell(r, c)
-        xml = f'<c r="{xl_rowcol_to_cell_fast(r, c)}"{tail}'
+    def put_cell(self, r: int, c: int, xml: str) -> None:
         row = self.rows.get(r)
         if row is None:
             self.rows[r] = {c: xml}
         else:
             row[c] = xml
 
-    def write_string(self, r: int, c: int, text: str, fmt: Fmt | None = None) -> int:
-        if fmt is None or type(text) is not str or len(text) > MAX_STRING:
-            raise Unsupported("string")
-        index = self.book.strings._get_shared_string_index(text)
-        self._store(r, c, f' s="{fmt.xf}" t="s"><v>{index}</v></c>')
-        return 0
+    # --- cells -------------------------------------------------------------------------
 
-    def write_number(self, r: int, c: int, number: Any, fmt: Fmt | None = None) -> int:
-        if fmt is None or type(number) not in (int, float) or not math.isfinite(number):
-            raise Unsupported("number")
-        self._store(r, c, f' s="{fmt.xf}"><v>{number:.16G}</v></c>')
+    def write_string(self, r: int, c: int, text: str, fmt: Fmt | None = None) -> int:
+        """Shared-string text; longer than a cell holds: cut (and -2), as xlsxwriter does."""
+        if not self.claim_cell(r, c):
+            return -1
+        if type(text) is not str:
+            raise TypeError(f"write_string() takes a str, not {type(text).__name__}")
+        error = 0
+        if len(text) > MAX_STRING // 2 and utf16_len(text) > MAX_STRING:
+            text, error = utf16_clip(text, MAX_STRING), -2
+        book = self.book
+        index = book.strings.get(text)
+        if index is None:
+            index = book.strings[text] = len(book.strings)
+        book.string_count += 1
+        if fmt is None:
+            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" t="s"><v>{index}</v></c>')
+        else:
+            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" s="{fmt.xf}" t="s"><v>{index}</v></c>')
+        return error
+
+    def write_number(self, r: int, c: int, number: float | int, fmt: Fmt | None = None) -> int:
+        if type(number) is not float and type(number) is not int:
+            number = float(number)  # a bool, a Fraction, a Decimal: as a float
+        if not math.isfinite(number):
+            raise TypeError("NAN/INF not supported in write_number()")
+        if not self.claim_cell(r, c):
+            return -1
+        if fmt is None:
+            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}"><v>{number:.16G}</v></c>')
+        else:
+            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" s="{fmt.xf}"><v>{number:.16G}</v></c>')
         return 0
 
     def write_blank(self, r: int, c: int, blank: Any = None, fmt: Fmt | None = None) -> int:
+        """A formatted empty cell; without a format, nothing (as xlsxwriter)."""
         if fmt is None:
-            raise Unsupported("blank without a format")  # xlsxwriter skips it; keep it simple
-        self._store(r, c, f' s="{fmt.xf}"/>')
+            return 0
+        if not self.claim_cell(r, c):
+            return -1
+        self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" s="{fmt.xf}"/>')
         return 0
 
-    def write_url(self, r: int, c: int, link: str, fmt: Fmt | None = None, string: str | None = None) -> int:
-        if not link.startswith("internal:") or len(link) > 255 or string is None:
-            raise Unsupported("link")
-        url = Url(link)
-        url._text = string
-        self.write_string(r, c, url.text, fmt)
-        self.links.append((r, c, url))
+    def write_url(self, r: int, c: int, url: str, fmt: Fmt | None = None, string: str | None = None, tip: str | None = None) -> int:
+        """A link to a place in this workbook ("internal:'Sheet'!A1"), its text in the cell."""
+        if not url.startswith("internal:"):
+            raise ValueError(f"only links inside the workbook (internal:…) are written here, not {url!r}")
+        if fmt is None:
+            raise ValueError("a link needs a format of the layout's (xlsxwriter's own link format is not in the template)")
+        location = url[len("internal:") :]
+        if utf16_len(location) > MAX_URL:
+            raise ValueError(f"link location longer than {MAX_URL} characters")
+        if tip is not None and utf16_len(tip) > MAX_TIP:
+            raise ValueError("Hyperlink tool tip exceeds Excel's maximum length.")
+        if not 0 <= r < MAX_ROW or not 0 <= c < MAX_COL:
+            return -1
+        if len(self.links) >= MAX_LINKS and (r, c) not in self.links:
+            raise ValueError(f"more than {MAX_LINKS} links in sheet {self.name!r}")
+        display = location if string is None else string
+        self.write_string(r, c, display, fmt)
+        self.links[r, c] = (location, display, tip or "")
         return 0
 
-    def set_column(self, first: int, last: int, width: float) -> int:
-        if width < 1:
-            raise Unsupported("narrow column")
-        for c in range(first, last + 1):
-            self.widths[c] = int(width * MAX_DIGIT_PX + 0.5) + CELL_PADDING_PX
+    # --- rows, columns, views, printing --------------------------------------------------
+
+    def set_column(self, first: int, last: int, width: float | None = None, cell_format: Any = None, options: Any = None) -> int:
+        if cell_format is not None or options:
+            raise ValueError("column formats and options are not part of this writer")
+        if first > last:
+            first, last = last, first
+        if first < 0 or last >= MAX_COL:
+            return -1
+        if width is None:
+            pixels = None
+        elif width == 0:
+            pixels = 0
+        elif width < 1:
+            pixels = int(width * (MAX_DIGIT_PX + CELL_PADDING_PX) + 0.5)
+        else:
+            pixels = int(width * MAX_DIGIT_PX + 0.5) + CELL_PADDING_PX
+        for col in range(first, last + 1):
+            self.widths[col] = pixels
         return 0
 
-    def set_row(self, r: int, height: float) -> int:
-        pixels = int(height * 4.0 / 3.0 + 0.5)
-        if pixels == 0:
-            raise Unsupported("hidden row")
-        self._cell(r, self.dims[2] if self.dims else 0)
-        self.heights[r] = pixels
+    def set_row(self, r: int, height: float | None = None, cell_format: Any = None, options: Any = None) -> int:
+        if cell_format is not None or options:
+            raise ValueError("row formats and options are not part of this writer")
+        if not self.claim_cell(r, self.dims[2] if self.dims else 0):  # as xlsxwriter: the row counts
+            return -1
+        pixels = DEFAULT_ROW_PX if height is None else int(height * 4.0 / 3.0 + 0.5)
+        self.heights[r] = (DEFAULT_ROW_PX, True) if pixels == 0 else (pixels, False)
         return 0
 
-    def autofilter(self, r0: int, c0: int, r1: int, c1: int) -> None:
-        self.filter_range = (r0, c0, r1, c1)
+    def autofilter(self, r0: int, c0: int, r1: int, c1: int) -> int:
+        r0, r1 = min(r0, r1), max(r0, r1)
+        c0, c1 = min(c0, c1), max(c0, c1)
+        if r0 < 0 or c0 < 0 or r1 >= MAX_ROW or c1 >= MAX_COL:
+            return -1
+        self.filter = (r0, c0, r1, c1)
+        return 0
 
-    def freeze_panes(self, r: int, c: int) -> None:
-        if c != 0 or r <= 0:
-            raise Unsupported("pane")
-        self.frozen_rows = r
+    def freeze_panes(self, row: int, col: int, top_row: int | None = None, left_col: int | None = None, pane_type: int = 0) -> None:
+        if pane_type != 0:
+            raise ValueError("only frozen panes are part of this writer")
+        self.panes = (row, col, row if top_row is None else top_row, col if left_col is None else left_col)
 
     def set_paper(self, paper: int) -> None:
-        if paper != 9:
-            raise Unsupported("paper")
-        self.page_setup[0] = True
+        if paper:
+            self.paper = paper
+            self.page_setup_changed = True
 
     def set_landscape(self) -> None:
-        self.page_setup[1] = True
+        self.landscape = True
+        self.page_setup_changed = True
+
+    def set_portrait(self) -> None:
+        self.landscape = False
+        self.page_setup_changed = True
 
     def fit_to_pages(self, width: int, height: int) -> None:
-        if (width, height) != (1, 0):
-            raise Unsupported("fit")
-        self.page_setup[2] = True
+        self.fit = (width, height)
+        self.page_setup_changed = True
 
-    # --- XML ----------------------------------------------------------------------------
+    # --- XML ---------------------------------------------------------------------------
 
-    def xml(self, selected: bool) -> str:
-        if self.dims is None or not all(self.page_setup):
-            raise Unsupported("empty sheet or other page setup")
-        r0, r1, c0, c1 = self.dims
-        first, last = xl_rowcol_to_cell_fast(r0, c0), xl_rowcol_to_cell_fast(r1, c1)
-        out = [SHEET_HEAD, '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>']
-        out.append(f'<dimension ref="{first}"/>' if first == last else f'<dimension ref="{first}:{last}"/>')
-        view = '<sheetView tabSelected="1" workbookViewId="0"' if selected else '<sheetView workbookViewId="0"'
-        if self.frozen_rows:
-            top = xl_rowcol_to_cell_fast(self.frozen_rows, 0)
-            out.append(
-                f'<sheetViews>{view}><pane ySplit="{self.frozen_rows}" topLeftCell="{top}" activePane="bottomLeft" '
-                'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
-            )
-        else:
-            out.append(f"<sheetViews>{view}/></sheetViews>")
+    def xml(self) -> str:
+        out = [SHEET_HEAD]
+        if self.fit:
+            out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+        d = self.dims
+        out.append(f'<dimension ref="{cell_range(d[0], d[2], d[1], d[3]) if d else "A1"}"/>')
+        out.append(self.views_xml())
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
-        out.append(self._cols())
-        out.append("<sheetData>")
-        self._rows(out)
-        out.append("</sheetData>")
-        if self.filter_range:
-            a0, b0, a1, b1 = self.filter_range
-            out.append(f'<autoFilter ref="{xl_rowcol_to_cell_fast(a0, b0)}:{xl_rowcol_to_cell_fast(a1, b1)}"/>')
+        if self.widths:
+            out.append(self.cols_xml())
+        if self.rows or self.heights:
+            out.append("<sheetData>")
+            self.rows_xml(out)
+            out.append("</sheetData>")
+        else:
+            out.append("<sheetData/>")
+        if self.filter:
+            out.append(f'<autoFilter ref="{cell_range(*self.filter)}"/>')
         if self.links:
             out.append("<hyperlinks>")
-            for r, c, url in sorted(self.links, key=lambda x: (x[0], x[1])):
-                tip = f' tooltip="{_attr(url._tip)}"' if url._tip else ""
-                out.append(f'<hyperlink ref="{xl_rowcol_to_cell_fast(r, c)}" location="{_attr(url._link)}"{tip} display="{_attr(url._text)}"/>')
+            for (r, c), (location, display, tip) in sorted(self.links.items()):
+                tip_attr = f' tooltip="{attr(tip)}"' if tip else ""
+                out.append(f'<hyperlink ref="{cell_ref(r, c)}" location="{attr(location)}"{tip_attr} display="{attr(display)}"/>')
             out.append("</hyperlinks>")
-        out.append(PAGE_TAIL)
+        out.append(PAGE_MARGINS)
+        if self.page_setup_changed:
+            setup = [f' paperSize="{self.paper}"'] if self.paper else []
+            if self.fit:
+                width, height = self.fit
+                if width != 1:
+                    setup.append(f' fitToWidth="{width}"')
+                if height != 1:
+                    setup.append(f' fitToHeight="{height}"')
+            setup.append(' orientation="landscape"' if self.landscape else ' orientation="portrait"')
+            out.append(f"<pageSetup{''.join(setup)}/>")
+        out.append("</worksheet>")
         return "".join(out)
 
-    def _cols(self) -> str:
-        if not self.widths:
-            return ""
+    def views_xml(self) -> str:
+        view = '<sheetView tabSelected="1" workbookViewId="0"' if self.index == 0 else '<sheetView workbookViewId="0"'
+        if self.panes is None:
+            return f"<sheetViews>{view}/></sheetViews>"
+        row, col, top, left = self.panes
+        if row and col:
+            active = "bottomRight"
+            selections = (
+                f'<selection pane="topRight" activeCell="{cell_ref(0, col)}" sqref="{cell_ref(0, col)}"/>'
+                f'<selection pane="bottomLeft" activeCell="{cell_ref(row, 0)}" sqref="{cell_ref(row, 0)}"/>'
+                '<selection pane="bottomRight"/>'
+            )
+        else:
+            active = "topRight" if col else "bottomLeft"
+            selections = f'<selection pane="{active}"/>'
+        split = (f' xSplit="{col}"' if col else "") + (f' ySplit="{row}"' if row else "")
+        pane = f'<pane{split} topLeftCell="{cell_ref(top, left)}" activePane="{active}" state="frozen"/>'
+        return f"<sheetViews>{view}>{pane}{selections}</sheetView></sheetViews>"
+
+    def cols_xml(self) -> str:
         out, cols = ["<cols>"], sorted(self.widths)
         start = prev = cols[0]
         for c in [*cols[1:], None]:
             if c is not None and c == prev + 1 and self.widths[c] == self.widths[prev]:
                 prev = c
                 continue
-            width = (self.widths[prev] * 256 // MAX_DIGIT_PX) / 256.0
-            out.append(f'<col min="{start + 1}" max="{prev + 1}" width="{width:.16g}" customWidth="1"/>')
+            pixels = self.widths[prev]
+            custom = ' customWidth="1"' if pixels is not None and pixels != DEFAULT_COL_PX else ""
+            width = ((DEFAULT_COL_PX if pixels is None else pixels) * 256 // MAX_DIGIT_PX) / 256.0
+            out.append(f'<col min="{start + 1}" max="{prev + 1}" width="{width:.16g}"{custom}/>')
             if c is not None:
                 start = prev = c
         out.append("</cols>")
         return "".join(out)
 
-    def _rows(self, out: list[str]) -> None:
+    def rows_xml(self, out: list[str]) -> None:
         rows, heights = self.rows, self.heights
         spans = row_spans(rows.items())
-        for r in sorted(rows.keys() | heights.keys()):
+        for r in sorted(rows.keys() | heights.keys()) if heights else sorted(rows):
             span = spans.get(r >> 4)
-            attrs = f'<row r="{r + 1}"' + (f' spans="{span}"' if span else "")
-            px = heights.get(r)
-            if px is not None and px != DEFAULT_ROW_PX:
-                attrs += f' ht="{px * 0.75:.16g}" customHeight="1"'
+            head = f'<row r="{r + 1}" spans="{span}"' if span else f'<row r="{r + 1}"'
+            size = heights.get(r)
+            if size is not None:
+                pixels, hidden = size
+                if pixels != DEFAULT_ROW_PX:
+                    head += f' ht="{pixels * 0.75:.16g}"'
+                if hidden:
+                    head += ' hidden="1"'
+                if pixels != DEFAULT_ROW_PX:
+                    head += ' customHeight="1"'
             cells = rows.get(r)
             if not cells:
-                out.append(attrs + "/>")
+                out.append(head + "/>")
                 continue
-            out.append(attrs + ">")
+            out.append(head + ">")
             out.extend(cells[c] for c in sorted(cells))
             out.append("</row>")
 
 
+def row_spans(rows: Iterable[tuple[int, dict[int, Any]]]) -> dict[int, str]:
+    """The `spans` of <row> elements: for each block of 16 rows (0-based row >> 4), the
+    1-based first and last column holding a cell, "a:b"."""
+    bounds: dict[int, list[int]] = {}
+    for row_num, cells in rows:
+        if cells:
+            lo, hi = min(cells), max(cells)
+            block = bounds.get(row_num >> 4)
+            if block is None:
+                bounds[row_num >> 4] = [lo, hi]
+            else:
+                block[0], block[1] = min(block[0], lo), max(block[1], hi)
+    return {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in bounds.items()}
+
+
 class Book:
-    """The part of xlsxwriter's Workbook that the department layouts use, recorded."""
+    """What the layouts call of xlsxwriter's Workbook; `close()` gives the file's bytes."""
 
-    def __init__(self, frame: Frame):
-        self.frame = frame
+    def __init__(self, template: Template):
+        self.template = template
         self.sheets: list[Sheet] = []
-        self.strings = SharedStringTable()
+        self.strings: dict[str, int] = {}  # text -> index, in the order first written
+        self.string_count = 0  # every string written, repeats included
+        self.properties: dict[str, Any] = {}
 
-    def add_worksheet(self, name: str) -> Sheet:
-        if len(self.sheets) >= len(self.frame.sheet_names) or name != self.frame.sheet_names[len(self.sheets)]:
-            raise Unsupported("sheet")
-        sheet = Sheet(self, name)
+    def add_worksheet(self, name: str | None = None) -> Sheet:
+        names = self.template.sheet_names
+        i = len(self.sheets)
+        if i >= len(names) or name != names[i]:
+            raise ValueError(f"this template's workbooks have the sheets {names}: sheet {i + 1} cannot be {name!r}")
+        sheet = Sheet(self, name, i)
         self.sheets.append(sheet)
         return sheet
 
     def worksheets(self) -> list[Sheet]:
         return self.sheets
 
-    def add_format(self, spec: dict[str, Any]) -> Fmt:
-        xf = self.frame.xf.get(_spec_key(spec))
-        if xf is None:
-            raise Unsupported("format")
-        return Fmt(xf)
+    def add_format(self, spec: Mapping[str, Any]) -> Fmt:
+        fmt = self.template.formats.get(tuple(sorted(spec.items())))
+        if fmt is None:
+            raise ValueError(f"format {dict(spec)} is not among the template's styles: regenerate its data files")
+        return fmt
 
-    def close(self, title: str, run_date: date) -> bytes:
-        frame = self.frame
-        if len(self.sheets) != len(frame.sheet_names):
-            raise Unsupported("sheets")
-        parts = {}
+    def set_properties(self, properties: Mapping[str, Any]) -> None:
+        unknown = set(properties) - {"title", "author", "created"}
+        if unknown:
+            raise ValueError(f"document properties not written here: {sorted(unknown)}")
+        self.properties = dict(properties)
+
+    def close(self) -> bytes:
+        """The workbook's .xlsx bytes."""
+        template = self.template
+        if len(self.sheets) != len(template.sheet_names):
+            raise ValueError(f"this template's workbooks have the sheets {template.sheet_names}")
+        parts = {f"xl/worksheets/sheet{i + 1}.xml": sheet.xml() for i, sheet in enumerate(self.sheets)}
+        parts["xl/workbook.xml"] = self.workbook_xml()
+        parts["xl/sharedStrings.xml"] = self.shared_strings_xml()
+        parts["docProps/core.xml"] = self.core_xml()
+        constant = template.members
+        return zip_bytes([constant.get(name) or deflated(name, parts[name]) for name in template.order])
+
+    def shared_strings_xml(self) -> str:
+        out = [f'{XML_HEAD}<sst xmlns="{MAIN_NS}" count="{self.string_count}" uniqueCount="{len(self.strings)}">']
+        out.extend(map(shared_string, self.strings))  # a dict keeps the order of first writing
+        out.append("</sst>")
+        return "".join(out)
+
+    def workbook_xml(self) -> str:
+        out = [
+            f'{XML_HEAD}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>'
+            '<workbookPr defaultThemeVersion="124226"/><bookViews><workbookView xWindow="240" yWindow="15" '
+            'windowWidth="16095" windowHeight="9660"/></bookViews><sheets>'
+        ]
+        for i, sheet in enumerate(self.sheets, start=1):
+            out.append(f'<sheet name="{attr(sheet.name)}" sheetId="{i}" r:id="rId{i}"/>')
+        out.append("</sheets>")
+        names = []
         for i, sheet in enumerate(self.sheets):
-            parts[f"xl/worksheets/sheet{i + 1}.xml"] = sheet.xml(selected=i == 0)
-        parts["xl/workbook.xml"] = frame.workbook_xml(self.sheets)
-        parts["docProps/core.xml"] = frame.core_xml(title, run_date)
-        if not self.strings.count:
-            raise Unsupported("no strings")
-        self.strings._sort_string_data()  # as Workbook._prepare_sst_string_data does
-        sst, text = FastSharedStrings(), io.StringIO()  # what the packager writes, as it writes it
-        sst.string_table = self.strings
-        sst._set_xml_writer(text)
-        sst._assemble_xml_file()
-        parts["xl/sharedStrings.xml"] = text.getvalue()
-        packed = frame.packed
-        return zip_bytes([packed.get(name) or deflated(name, parts[name]) for name in frame.order])
+            if sheet.filter:
+                area = f"{quote_sheet(sheet.name)}!{name_area(*sheet.filter)}"
+                names.append(
+                    (
+                        area.lstrip("'").lower(),
+                        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{text_data(area)}</definedName>',
+                    )
+                )
+        if names:
+            names.sort(key=lambda n: n[0])  # Excel's order, as xlsxwriter sorts them
+            out.append("<definedNames>" + "".join(xml for _, xml in names) + "</definedNames>")
+        out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
+        return "".join(out)
+
+    def core_xml(self) -> str:
+        p = self.properties
+        created = p.get("created")
+        if not isinstance(created, datetime):
+            created = datetime.now(UTC)
+        stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        title = f"<dc:title>{text_data(_NOT_XML.sub('', p['title']))}</dc:title>" if "title" in p else ""
+        author = text_data(_NOT_XML.sub("", p.get("author", "")))
+        return (
+            f'{XML_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"{title}<dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
+        )
 
 
-def _spec_key(spec: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted(spec.items()))
+class Template:
+    """What every workbook of one fixed layout shares: its sheets' names, its constant parts
+    (deflated once) and the style index of each of its cell formats."""
+
+    def __init__(self, sheet_names: tuple[str, ...], parts: Mapping[str, bytes], xf: Mapping[tuple[tuple[str, Any], ...], int]):
+        if set(parts) != set(CONSTANT_PARTS):
+            raise ValueError(f"a template needs exactly the parts {sorted(CONSTANT_PARTS)}")
+        self.sheet_names = sheet_names
+        self.order = part_order(len(sheet_names))
+        self.members = {name: deflated(name, data) for name, data in parts.items()}
+        self.formats = {key: Fmt(index) for key, index in xf.items()}
 
 
 # --- the zip container -------------------------------------------------------------------
@@ -297,94 +596,28 @@ Member = tuple[bytes, bytes, int, int]  # name, deflated data, CRC-32, size
 _DOS_DATE, _DOS_TIME = (1980 - 1980) << 9 | 1 << 5 | 1, 0
 _CREATE_SYSTEM = 0 if sys.platform == "win32" else 3  # as zipfile.ZipInfo says
 _EXTERNAL_ATTR = 0o600 << 16  # what zipfile gives a member written from bytes
+# signature, versions (needed to extract; made by, and on what system), flags, method, time, date
+_LOCAL_HEADER = (b"PK\x03\x04", 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE)
+_CENTRAL_HEADER = (b"PK\x01\x02", 20, _CREATE_SYSTEM, 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE)
 
 
-def deflated(name: str, text: str) -> Member:
-    data = text.encode("utf-8")
+def deflated(name: str, content: str | bytes) -> Member:
+    data = content.encode("utf-8", "replace") if isinstance(content, str) else content
     packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # as zipfile does
     return name.encode("ascii"), packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
 
 
 def zip_bytes(members: list[Member]) -> bytes:
     """A zip of the members, in order, byte for byte as zipfile writes it."""
-    out, central, offset = [], [], 0
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
     for name, data, crc, size in members:
-        head = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE,
-                           crc, len(data), size, len(name), 0)
+        sizes = (crc, len(data), size, len(name))
+        head = struct.pack("<4s2B4HL2L2H", *_LOCAL_HEADER, *sizes, 0)
         out += (head, name, data)
-        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, _CREATE_SYSTEM, 20, 0, 0,
-                                   zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc, len(data), size,
-                                   len(name), 0, 0, 0, 0, _EXTERNAL_ATTR, offset) + name)
+        central.append(struct.pack("<4s4B4HL2L5H2L", *_CENTRAL_HEADER, *sizes, 0, 0, 0, 0, _EXTERNAL_ATTR, offset) + name)
         offset += len(head) + len(name) + len(data)
     directory = b"".join(central)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)
     return b"".join(out) + directory + end
-
-
-class Frame:
-    """What every department workbook of one layout shares, taken from one that xlsxwriter made:
-    the constant parts (deflated once), the order of parts in the file, and the formats' style
-    indices."""
-
-    def __init__(self, sheet_names: tuple[str, ...], parts: dict[str, str], order: list[str], xf: dict[Any, int]):
-        self.sheet_names, self.order, self.xf = sheet_names, order, xf
-        self.packed = {name: deflated(name, text) for name, text in parts.items()}
-
-    def workbook_xml(self, sheets: list[Sheet]) -> str:
-        out = [
-            XML_HEAD,
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>'
-            '<workbookPr defaultThemeVersion="124226"/><bookViews><workbookView xWindow="240" yWindow="15" '
-            'windowWidth="16095" windowHeight="9660"/></bookViews><sheets>',
-        ]
-        for i, sheet in enumerate(sheets, start=1):
-            out.append(f'<sheet name="{_attr(sheet.name)}" sheetId="{i}" r:id="rId{i}"/>')
-        out.append("</sheets>")
-        names = []
-        for i, sheet in enumerate(sheets):
-            if sheet.filter_range:
-                ref = f"{quote_sheetname(sheet.name)}!{xl_range_abs(*sheet.filter_range)}"
-                names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{_escape(ref)}</definedName>')
-        if names:
-            out.append("<definedNames>" + "".join(names) + "</definedNames>")
-        out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
-        return "".join(out)
-
-    def core_xml(self, title: str, run_date: date) -> str:
-        stamp = datetime.combine(run_date, time(0, 0)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return (
-            XML_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{_escape(title)}</dc:title><dc:creator>perfeval</dc:creator><cp:lastModifiedBy>perfeval</cp:lastModifiedBy>"
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
-        )
-
-
-CONSTANT_PARTS = (
-    "[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-    "xl/theme/theme1.xml", "docProps/app.xml",
-)
-
-
-@functools.cache
-def frame_for(
-    sheet_names: tuple[str, ...],
-    make_reference: Callable[[], tuple[bytes, dict[Any, int]]],
-    probe: Callable[[Any], bytes] | None = None,
-) -> Frame | None:
-    """The frame of a layout, from a reference workbook xlsxwriter writes (once per process);
-    None if `probe(frame)` (the layout written both ways) finds that the installed xlsxwriter
-    writes anything differently, or its internals moved: then xlsxwriter writes every book."""
-    try:
-        data, xf = make_reference()
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            order = z.namelist()
-            parts = {name: z.read(name).decode("utf-8") for name in CONSTANT_PARTS}
-        frame = Frame(sheet_names, parts, order, xf)
-        return frame if probe is None or probe(frame) else None
-    except Exception:  # noqa: BLE001 - whatever moved, xlsxwriter itself still writes the books
-        return None
