@@ -24,7 +24,19 @@ _EXPORTS = {
     "write_template": "template",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "Department",
+    "Finding",
+    "RunResult",
+    "Settings",
+    "Severity",
+    "check_files",
+    "load_settings",
+    "process",
+    "read_workbook",
+    "write_template",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from .config import Settings, load_settings

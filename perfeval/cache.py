@@ -14,8 +14,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from .version import __version__
 from .model import WorkbookData
+from .version import __version__
 
 CACHE_DIR = ".perfeval-cache"
 FORMAT = 4  # bump whenever WorkbookData, Cell or Note change shape: old pickles are then ignored

@@ -146,3 +146,11 @@ def test_a_stage_never_imports_click():
             elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "click":
                 offenders.append(name)
     assert offenders == []
+
+
+def test_the_package_exports_what_it_lists():
+    import perfeval
+
+    assert set(perfeval.__all__) == {*perfeval._EXPORTS, "__version__"}
+    for name in perfeval.__all__:
+        assert getattr(perfeval, name) is not None
