@@ -238,3 +238,20 @@ def test_rules_command_imports_neither_readers_nor_writers():
     assert r.returncode == 0, r.stderr
     loaded = dict(line.split(" ", 1) for line in r.stderr.splitlines() if line.startswith(("PACKAGE ", "RULES ")))
     assert loaded == {"PACKAGE": "[]", "RULES": "[]"}
+
+
+def test_links_in_the_readme_and_docs_resolve_inside_the_repository():
+    """A fresh clone holds everything the README and docs/ point to."""
+    import re
+
+    root = ROOT.resolve()
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        targets = re.findall(r"\]\(([^)\s]+)\)", text)
+        for target in targets:
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            path = (page.parent / target.split("#", 1)[0]).resolve()
+            assert path.is_relative_to(root), f"{page.name} links outside the repository: {target}"
+            assert path.exists(), f"{page.name} links to a missing file: {target}"
+        assert "../shared" not in text, page.name
