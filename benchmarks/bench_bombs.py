@@ -39,7 +39,9 @@ def main() -> None:
         path = build(folder / f"{name.split()[0]}.xlsx")
         with zipfile.ZipFile(path) as z:
             inflated = sum(i.file_size for i in z.infolist())
-        out = subprocess.run([sys.executable, "-c", PROBE.format(path=str(path))], capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE.format(path=str(path))], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout.strip()
         print(f"{name}: {path.stat().st_size / 1024:.0f} KiB on disk, {inflated / 1024 / 1024:.0f} MiB declared inflated → {out}")
 
 

@@ -166,7 +166,9 @@ def floor(inbox: Path, out: Path, summary_cells: int, book_cells: list[int]) -> 
     return time.perf_counter() - start
 
 
-def process_runs(inbox: Path, work: Path, runs: int, label: str, sample: bool = False) -> tuple[list[float], list[tuple[float, float]], Path]:
+def process_runs(
+    inbox: Path, work: Path, runs: int, label: str, sample: bool = False
+) -> tuple[list[float], list[tuple[float, float]], Path]:
     """Cold runs: wall seconds and, with `sample`, (RSS, PSS) peaks."""
     times, peaks = [], []
     out = work / f"out-{label}"
@@ -214,7 +216,10 @@ def main() -> None:
     print("peak memory (a run of its own, sampled, not timed) …", flush=True)
     _, peaks, out = process_runs(inbox, work, 1, str(args.n), sample=True)
     print("perfeval process (re-run, unchanged inbox) …", flush=True)
-    rerun = [run_measured(perfeval_cmd("process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE))[0] for _ in range(args.runs)]
+    rerun = [
+        run_measured(perfeval_cmd("process", str(inbox), "-o", str(out), "--no-reports", "-q", "--date", RUN_DATE))[0]
+        for _ in range(args.runs)
+    ]
     print("perfeval check (one workbook) …", flush=True)
     one = next(inbox.glob("*.xlsx"))
     checks = [run_measured(perfeval_cmd("check", str(one)))[0] for _ in range(max(args.runs, 5))]
@@ -244,18 +249,27 @@ def main() -> None:
     ]
     if big:
         rows += [
-            (f"perfeval process, {big_n} departments", f"{med(big):.2f} s, peak RSS {max(p[0] for p in big_peaks):.0f} MB, PSS {max(p[1] for p in big_peaks):.0f} MB", ""),
+            (
+                f"perfeval process, {big_n} departments",
+                f"{med(big):.2f} s, peak RSS {max(p[0] for p in big_peaks):.0f} MB, PSS {max(p[1] for p in big_peaks):.0f} MB",
+                "",
+            ),
             (f"scaling {big_n} / {args.n} (median of paired runs)", f"{med(ratios):.2f}×", f"target ≤ {args.scale * 1.1:.1f}×"),
         ]
     print()
-    print(f"machine: {os.cpu_count()} cores; runs per measurement: {args.runs} (medians); cells written: summary {summary_cells}, department workbooks {sum(book_cells)}")
+    print(
+        f"machine: {os.cpu_count()} cores; runs per measurement: {args.runs} (medians); cells written: summary {summary_cells}, department workbooks {sum(book_cells)}"
+    )
     width = max(len(r[0]) for r in rows)
     for name, value, target in rows:
         print(f"{name.ljust(width)}  {value:<28} {target}")
+
     def fmt(xs: list[float]) -> str:
         return ", ".join(f"{x:.2f}" for x in xs)
 
-    print(f"raw: floor [{fmt(floors)}] cold [{fmt(cold)}] rerun [{fmt(rerun)}] check [{fmt(checks)}] big [{fmt(big)}] scaling [{fmt(ratios)}]")
+    print(
+        f"raw: floor [{fmt(floors)}] cold [{fmt(cold)}] rerun [{fmt(rerun)}] check [{fmt(checks)}] big [{fmt(big)}] scaling [{fmt(ratios)}]"
+    )
 
 
 if __name__ == "__main__":

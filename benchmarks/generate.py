@@ -20,7 +20,14 @@ def department_spec(i: int, rnd: random.Random) -> dict[str, Any]:
     for k, w in enumerate(weights):
         got = w if rnd.random() < 0.7 else max(0, w - rnd.randint(1, max(1, w // 2)))
         l1 = LEVEL1[min(k * len(LEVEL1) // n_scores, len(LEVEL1) - 1)]
-        row = {"一级指标": l1, "二级指标": f"{l1}二级{k // 3 + 1}", "三级指标": f"指标{k + 1:02d}", "分值": w, "评分标准": "按评分标准逐项核查", "得分": got}
+        row = {
+            "一级指标": l1,
+            "二级指标": f"{l1}二级{k // 3 + 1}",
+            "三级指标": f"指标{k + 1:02d}",
+            "分值": w,
+            "评分标准": "按评分标准逐项核查",
+            "得分": got,
+        }
         if got < w:
             row["扣分原因"] = "部分工作未按期完成" if rnd.random() < 0.9 else None
         scores.append(row)
@@ -29,10 +36,19 @@ def department_spec(i: int, rnd: random.Random) -> dict[str, Any]:
     for g in range(rnd.randint(3, 30)):
         target = rnd.randint(5, 500)
         actual = round(target * rnd.uniform(0.8, 1.3))
-        goals.append({
-            "序号": g + 1, "年度绩效目标": f"年度目标{g // 3 + 1}", "一级指标": ("产出指标", "效益指标", "满意度指标")[g % 3],
-            "二级指标": "数量指标", "三级指标": f"目标指标{g + 1}", "指标性质": "≥", "指标值": target, "计量单位": "项", "实际完成值": actual,
-        })
+        goals.append(
+            {
+                "序号": g + 1,
+                "年度绩效目标": f"年度目标{g // 3 + 1}",
+                "一级指标": ("产出指标", "效益指标", "满意度指标")[g % 3],
+                "二级指标": "数量指标",
+                "三级指标": f"目标指标{g + 1}",
+                "指标性质": "≥",
+                "指标值": target,
+                "计量单位": "项",
+                "实际完成值": actual,
+            }
+        )
     rows: dict[str, dict[str, Any]] = {}
     for src in rnd.sample(SOURCES, rnd.randint(1, 3)):
         budget = round(rnd.uniform(100, 20000), 2)
@@ -45,14 +61,22 @@ def department_spec(i: int, rnd: random.Random) -> dict[str, Any]:
                 r[k] = round(r[k] * 10000, 2)
     return {
         "基本信息": {
-            "部门名称": f"示例市第{i:05d}部门", "部门编码": f"B{i:05d}", "评价年度": 2023, "评价类型": "部门评价",
-            "电子邮箱": f"b{i:05d}@example.gov.cn", "绩效评价工作过程": "评价组开展现场核查。", "报告一级指标数": 5,
+            "部门名称": f"示例市第{i:05d}部门",
+            "部门编码": f"B{i:05d}",
+            "评价年度": 2023,
+            "评价类型": "部门评价",
+            "电子邮箱": f"b{i:05d}@example.gov.cn",
+            "绩效评价工作过程": "评价组开展现场核查。",
+            "报告一级指标数": 5,
         },
         "资金情况": {"rows": rows, "fields": {"报告预算执行率": round(rnd.uniform(0.6, 1.1), 4)}},
         "绩效目标": goals,
         "指标评分": scores,
         "评价结论": {
-            "fields": {"评价得分": total if rnd.random() < 0.9 else total + 2, "评价等级": "优" if total >= 90 else "良" if total >= 80 else "中"},
+            "fields": {
+                "评价得分": total if rnd.random() < 0.9 else total + 2,
+                "评价等级": "优" if total >= 90 else "良" if total >= 80 else "中",
+            },
             "items": [{"类别": "存在问题", "内容": "预算执行进度偏慢"}, {"类别": "相关建议", "内容": "加强预算执行管理"}],
         },
     }

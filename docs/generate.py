@@ -66,8 +66,7 @@ def render_rules() -> str:
         "",
         cat.intro,
         "",
-        f"共 {len(cat.entries)} 条规则，其中 {len(cat.entries) - len(planned)} 条已实现，"
-        f"{len(planned)} 条规划中（{'、'.join(planned)}）。",
+        f"共 {len(cat.entries)} 条规则，其中 {len(cat.entries) - len(planned)} 条已实现，{len(planned)} 条规划中（{'、'.join(planned)}）。",
         "",
         "- [通用约定](#通用约定)",
     ]
@@ -88,7 +87,8 @@ def render_rules() -> str:
                 "",
                 f"### {e.code} {md(e.title)}",
                 "",
-                f"级别：{e.severity.value} · 状态：{e.status}" + ("（代码和含义已确定，尚未检查；示例给出的说明为拟定写法）" if not e.implemented else ""),
+                f"级别：{e.severity.value} · 状态：{e.status}"
+                + ("（代码和含义已确定，尚未检查；示例给出的说明为拟定写法）" if not e.implemented else ""),
                 "",
                 md(e.explanation),
                 "",
@@ -160,10 +160,7 @@ def _funds_table() -> str:
 
 
 def _goals_table() -> str:
-    return (
-        column_table(S.GOALS_TABLE)
-        + f"\n\n三级指标必须覆盖的一级指标：{'、'.join(code(x) for x in S.REQUIRED_GOAL_LEVEL1)}（G06）。"
-    )
+    return column_table(S.GOALS_TABLE) + f"\n\n三级指标必须覆盖的一级指标：{'、'.join(code(x) for x in S.REQUIRED_GOAL_LEVEL1)}（G06）。"
 
 
 def _scores_table() -> str:

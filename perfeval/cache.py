@@ -78,7 +78,8 @@ class Cache:
                 loaded = json.loads(fh.read(length).decode("utf-8"))
             end = size - 16 - length
             return {
-                str(k): (int(v[0]), int(v[1])) for k, v in loaded.items()
+                str(k): (int(v[0]), int(v[1]))
+                for k, v in loaded.items()
                 if int(v[0]) >= 0 and int(v[1]) >= 0 and int(v[0]) + int(v[1]) <= end
             }
         except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):

@@ -30,7 +30,12 @@ def help_option(func):
 
 
 def settings_options(func):
-    @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="设置文件（TOML），可关闭检查代码、修改等级分数线和阈值；也可用环境变量 PERFEVAL_CONFIG 指定")
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="设置文件（TOML），可关闭检查代码、修改等级分数线和阈值；也可用环境变量 PERFEVAL_CONFIG 指定",
+    )
     @click.option("--disable", multiple=True, metavar="代码", help="关闭某条检查，如 --disable C09；可重复")
     @click.option("--strict", is_flag=True, help="把“警告”也算作不通过（影响退出码）")
     @click.option("--traceback", is_flag=True, hidden=True, help="出错时显示 Python 调用栈（调试用）")
@@ -93,8 +98,15 @@ def run() -> None:
 
 @main.command(context_settings=CONTEXT)
 @help_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="保存位置（默认：部门整体支出绩效评价模板.xlsx；--report 时为 评价报告模板.docx）")
-@click.option("--report", is_flag=True, help="导出 Word 评价报告模板（内置模板的副本），修改字体、页边距、标题样式后用 process --report-template 指定")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="保存位置（默认：部门整体支出绩效评价模板.xlsx；--report 时为 评价报告模板.docx）",
+)
+@click.option(
+    "--report", is_flag=True, help="导出 Word 评价报告模板（内置模板的副本），修改字体、页边距、标题样式后用 process --report-template 指定"
+)
 def template(output: Path | None, report: bool) -> None:
     """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）；--report 导出 Word 报告模板。"""
     try:
@@ -124,11 +136,25 @@ def template(output: Path | None, report: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 @click.option("--no-reports", is_flag=True, help="不生成各部门的 Word 评价报告")
 @click.option("--no-cache", is_flag=True, help="不使用 OUTDIR/.perfeval-cache（重新读取全部文件、重写全部输出）")
-@click.option("--report-template", type=click.Path(dir_okay=False, path_type=Path), help="Word 报告模板（默认用内置模板；perfeval template --report 可导出一份修改）")
+@click.option(
+    "--report-template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Word 报告模板（默认用内置模板；perfeval template --report 可导出一份修改）",
+)
 @settings_options
 def process(
-    inbox: Path, outdir: Path | None, as_json: bool, run_date, quiet: bool, no_reports: bool, no_cache: bool, report_template: Path | None,
-    config, disable, strict: bool, traceback: bool,
+    inbox: Path,
+    outdir: Path | None,
+    as_json: bool,
+    run_date,
+    quiet: bool,
+    no_reports: bool,
+    no_cache: bool,
+    report_template: Path | None,
+    config,
+    disable,
+    strict: bool,
+    traceback: bool,
 ) -> None:
     """处理收件箱文件夹中的全部工作簿，生成汇总表和问题清单。
 
@@ -150,8 +176,15 @@ def process(
             raise click.UsageError(f"找不到报告模板：{report_template}")
         with batch_gc():  # this process is the command's own: tune its collector for the batch
             result = run(
-                inbox, outdir, settings, run_date.date() if run_date else date.today(), bar.step, bar.start,
-                reports=not no_reports, report_template=report_template, use_cache=not no_cache,
+                inbox,
+                outdir,
+                settings,
+                run_date.date() if run_date else date.today(),
+                bar.step,
+                bar.start,
+                reports=not no_reports,
+                report_template=report_template,
+                use_cache=not no_cache,
             )
     except OSError as exc:
         bar.close()
@@ -206,7 +239,9 @@ def _summary(result, outdir: Path) -> None:
     ]
     unreadable = [d.file for d in result.departments if not d.readable]
     if unreadable:
-        lines.append(f"无法读取：{len(unreadable)} 个文件（已列入汇总，见 S01）：{'、'.join(unreadable[:10])}{' 等' if len(unreadable) > 10 else ''}")
+        lines.append(
+            f"无法读取：{len(unreadable)} 个文件（已列入汇总，见 S01）：{'、'.join(unreadable[:10])}{' 等' if len(unreadable) > 10 else ''}"
+        )
     if result.skipped:
         lines.append(f"跳过：{len(result.skipped)} 个文件（见 findings.csv 中的 B03）")
     lines.append(f"输出：{outdir}")
@@ -251,11 +286,20 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
 @main.command(context_settings=CONTEXT)
 @help_option
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="收件人名单（.xlsx 或 .csv：部门名称或部门编码、收件人、抄送），优先于工作簿中的电子邮箱")
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="收件人名单（.xlsx 或 .csv：部门名称或部门编码、收件人、抄送），优先于工作簿中的电子邮箱",
+)
 @click.option("--send", is_flag=True, help="通过 SMTP 真正发送（默认只生成草稿 OUTDIR/mail/*.eml）")
 @click.option("--dry-run", is_flag=True, help="与 --send 同用：只显示将要发送的邮件，不连接服务器")
 @click.option("--resend", multiple=True, metavar="部门名称", help="即使已发送过也重新发送该部门；可重复")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="设置文件（TOML），[smtp] 中填写 host、port、security、user、sender；密码用环境变量 PERFEVAL_SMTP_PASSWORD")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="设置文件（TOML），[smtp] 中填写 host、port、security、user、sender；密码用环境变量 PERFEVAL_SMTP_PASSWORD",
+)
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: tuple[str, ...], config: Path | None, quiet: bool) -> None:
     """把评价结果（结果工作簿和 Word 报告）发给各部门：默认生成邮件草稿，--send 才发送，已发送的不会重发。
@@ -289,7 +333,9 @@ def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: t
         raise click.UsageError(str(exc)) from None
     for m in report.planned:
         names = "、".join(n for n, _ in m.attachments)
-        click.echo(f"将发送：{m.name} → {', '.join(m.to)}{'（抄送 ' + ', '.join(m.cc) + '）' if m.cc else ''}；主题：{m.subject}；附件：{names}")
+        click.echo(
+            f"将发送：{m.name} → {', '.join(m.to)}{'（抄送 ' + ', '.join(m.cc) + '）' if m.cc else ''}；主题：{m.subject}；附件：{names}"
+        )
     lines = [f"已发送 {len(report.sent)} 封，此前已发送而跳过 {len(report.skipped)} 封，失败 {len(report.failed)} 封"]
     if dry_run:
         lines = [f"演练：将发送 {len(report.planned)} 封，此前已发送 {len(report.skipped)} 封，无法发送 {len(report.failed)} 封"]

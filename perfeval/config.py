@@ -58,8 +58,12 @@ class Settings:
 
 _KEYS = {
     "grades": {
-        "优": "grade_excellent", "良": "grade_good", "中": "grade_pass",
-        "excellent": "grade_excellent", "good": "grade_good", "pass": "grade_pass",
+        "优": "grade_excellent",
+        "良": "grade_good",
+        "中": "grade_pass",
+        "excellent": "grade_excellent",
+        "good": "grade_good",
+        "pass": "grade_pass",
     },
     "thresholds": {
         "execution_rate_min": "execution_rate_min",
@@ -103,7 +107,7 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known
         for key, value in data.items():
             if key == "disable":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise SettingsError("设置项 disable 应为代码列表，如 disable = [\"C09\", \"G03\"]")
+                    raise SettingsError('设置项 disable 应为代码列表，如 disable = ["C09", "G03"]')
                 disabled.update(v.strip().upper() for v in value)
             elif key == "smtp":
                 if not isinstance(value, dict):
@@ -130,4 +134,3 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known
     if not settings.grade_excellent > settings.grade_good > settings.grade_pass:
         raise SettingsError("等级分数线应满足 优 > 良 > 中")
     return settings
-

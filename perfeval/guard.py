@@ -120,15 +120,15 @@ class _Members:
 
     def _inflate(self, info: zipfile.ZipInfo, limit: int | None) -> bytes | None:
         buf, at = self.buf, info.header_offset
-        header = buf[at:at + 30]
+        header = buf[at : at + 30]
         if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.flag_bits & 1 or info.compress_type not in (0, 8):
             return None
         name_len, extra_len = struct.unpack("<HH", header[26:30])
-        name = buf[at + 30:at + 30 + name_len].decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
+        name = buf[at + 30 : at + 30 + name_len].decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
         if name != info.orig_filename:
             return None
         start = at + 30 + name_len + extra_len
-        raw = buf[start:start + info.compress_size]
+        raw = buf[start : start + info.compress_size]
         if len(raw) < info.compress_size:
             return None
         # the whole part: one byte more than it declares would show a lying size
@@ -193,7 +193,7 @@ def _sheet_extent(info: zipfile.ZipInfo, data: bytes, name: str) -> str | None:
     if info.file_size > MAX_SHEET_XML:
         return f"工作表“{name}”过大（{info.file_size / 1024 / 1024:.0f} MB），请删除多余内容后重新提交"
     last = data.rfind(b"<row ")
-    last_row = re.search(rb'\br="([0-9]{1,7})"', data[last:last + 200]) if last >= 0 else None
+    last_row = re.search(rb'\br="([0-9]{1,7})"', data[last : last + 200]) if last >= 0 else None
     # rows are in order, so the last one bounds the range; rows without `r` count one by one
     rows = int(last_row.group(1)) if last_row else data.count(b"<row ") + data.count(b"<row>")
     if rows * 16384 <= MAX_CELLS:

@@ -133,7 +133,8 @@ def load_roster(path: Path) -> dict[str, tuple[list[str], list[str]]]:
     if "部门名称" not in col and "部门编码" not in col:
         raise MailError(f"名单 {path} 需要“部门名称”或“部门编码”列")
     roster: dict[str, tuple[list[str], list[str]]] = {}
-    for r in rows[header_at + 1:]:
+    for r in rows[header_at + 1 :]:
+
         def get(label: str, r: list[Any] = r) -> str:
             i = col.get(label)
             return clean_text(r[i]) if i is not None and i < len(r) else ""
@@ -209,12 +210,20 @@ def build_outgoing(outdir: Path, results: dict[str, Any], roster: dict | None = 
                 attachments.append((f"{stem}_{output.attachment}{path.suffix}", path))
         key = _key(dep)
         digest = hashlib.sha256(f"{key}|{results.get('run_date')}".encode()).hexdigest()[:24]
-        messages.append(Outgoing(
-            key=key, name=dep["name"], stem=stem, to=to, cc=cc,
-            subject=f"【绩效评价结果】{dep['name']}{year}年度部门整体支出绩效评价",
-            body=_body(dep), attachments=attachments,
-            message_id=f"<perfeval.{digest}@perfeval.local>", date=run_date,
-        ))
+        messages.append(
+            Outgoing(
+                key=key,
+                name=dep["name"],
+                stem=stem,
+                to=to,
+                cc=cc,
+                subject=f"【绩效评价结果】{dep['name']}{year}年度部门整体支出绩效评价",
+                body=_body(dep),
+                attachments=attachments,
+                message_id=f"<perfeval.{digest}@perfeval.local>",
+                date=run_date,
+            )
+        )
     return messages, missing
 
 
@@ -242,8 +251,13 @@ class SendLog:
 
     def record(self, m: Outgoing, refused: dict[str, Any]) -> None:
         entry = {
-            "key": m.key, "department": m.name, "to": m.to, "cc": m.cc, "message_id": m.message_id,
-            "refused": sorted(refused), "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "key": m.key,
+            "department": m.name,
+            "to": m.to,
+            "cc": m.cc,
+            "message_id": m.message_id,
+            "refused": sorted(refused),
+            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "attachments": {n: hashlib.sha256(p.read_bytes()).hexdigest() for n, p in m.attachments},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -279,8 +293,12 @@ class SmtpSettings:
         if not EMAIL.match(getaddresses([sender])[0][1] if sender else ""):
             raise MailError("[smtp] 需要有效的发件人地址 sender")
         return cls(
-            host=str(smtp["host"]), port=int(smtp.get("port", 465 if security == "ssl" else 587)), security=security,
-            user=str(smtp.get("user", "")), sender=sender, timeout=float(smtp.get("timeout", 30)),
+            host=str(smtp["host"]),
+            port=int(smtp.get("port", 465 if security == "ssl" else 587)),
+            security=security,
+            user=str(smtp.get("user", "")),
+            sender=sender,
+            timeout=float(smtp.get("timeout", 30)),
             cafile=str(smtp["cafile"]) if smtp.get("cafile") else None,
         )
 
@@ -310,7 +328,9 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"服务器证书验证失败（{exc.verify_message or exc}），未发送；请检查服务器地址或在 [smtp] cafile 中指定受信任的证书"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "收件人被服务器拒绝：" + "；".join(f"{a}（{c} {m.decode(errors='replace') if isinstance(m, bytes) else m}）" for a, (c, m) in exc.recipients.items())
+        return "收件人被服务器拒绝：" + "；".join(
+            f"{a}（{c} {m.decode(errors='replace') if isinstance(m, bytes) else m}）" for a, (c, m) in exc.recipients.items()
+        )
     if isinstance(exc, LoginFailed):
         return str(exc)
     if isinstance(exc, smtplib.SMTPAuthenticationError):

@@ -38,9 +38,7 @@ class Cell(tuple):
 
     __slots__ = ()
 
-    def __new__(
-        cls, sheet: str, row: int = 0, col: int = 0, raw: Any = None, number: float | None = None, formula: bool = False
-    ) -> Cell:
+    def __new__(cls, sheet: str, row: int = 0, col: int = 0, raw: Any = None, number: float | None = None, formula: bool = False) -> Cell:
         return tuple.__new__(cls, (sheet, row, col, raw, number, formula))
 
     sheet: str = property(itemgetter(0))  # type: ignore[assignment]

@@ -1,7 +1,7 @@
 """The run, as a library: read a folder of workbooks, check and score them, write the outputs.
 
-    discover (inbox) → read + compute + check each workbook (workers, pool) → batch rules, rank
-    → per-department outputs (workers) and the summary (here) → findings.csv, results JSON
+discover (inbox) → read + compute + check each workbook (workers, pool) → batch rules, rank
+→ per-department outputs (workers) and the summary (here) → findings.csv, results JSON
 """
 
 from __future__ import annotations

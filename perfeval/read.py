@@ -102,9 +102,11 @@ class Grid:
         found = self._row_labels.get(r)
         if found is None:
             row = self.rows[r]
-            found = self._row_labels[r] = [] if row.count("") == len(row) else [
-                (c, normalize_label(raw)) for c, raw in enumerate(row) if raw and isinstance(raw, str)
-            ]
+            found = self._row_labels[r] = (
+                []
+                if row.count("") == len(row)
+                else [(c, normalize_label(raw)) for c, raw in enumerate(row) if raw and isinstance(raw, str)]
+            )
         return found
 
     def same_merge(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -193,9 +195,7 @@ def value_right_of(grid: Grid, r: int, c: int) -> Cell:
     return grid.cell(r, cc)
 
 
-def find_header(
-    grid: Grid, table: S.Table, start: int = 0, stop: int | None = None
-) -> tuple[int, dict[str, int]] | None:
+def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = None) -> tuple[int, dict[str, int]] | None:
     """The header row of `table` (the row holding most of its labels) and column positions."""
     best: tuple[int, dict[str, int]] | None = None
     labels = {c.label: c.id for c in table.columns}
@@ -270,10 +270,17 @@ class Reader:
                 self.note("S02", Cell(sheet), f"缺少工作表“{sheet}”，请使用 {S.TEMPLATE_VERSION} 模板填报")
                 continue
             grid.name = sheet if sheet in grids else grid.name
-            getattr(self, "_read_" + {
-                S.SHEET_INFO: "info", S.SHEET_FUNDS: "funds", S.SHEET_GOALS: "goals",
-                S.SHEET_SCORES: "scores", S.SHEET_CONCLUSION: "conclusion",
-            }[sheet])(grid)
+            getattr(
+                self,
+                "_read_"
+                + {
+                    S.SHEET_INFO: "info",
+                    S.SHEET_FUNDS: "funds",
+                    S.SHEET_GOALS: "goals",
+                    S.SHEET_SCORES: "scores",
+                    S.SHEET_CONCLUSION: "conclusion",
+                }[sheet],
+            )(grid)
         return self.data
 
     def _form(self, grid: Grid, fields: Iterable[S.Field]) -> Row:
@@ -302,9 +309,7 @@ class Reader:
                 self.note("S03", Cell(grid.name, r + 1, 0), f"“{grid.name}”表头（第 {r + 1} 行）缺少列“{col.label}”")
         return header
 
-    def _rows(
-        self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int
-    ) -> list[tuple[int, Row, set[str]]]:
+    def _rows(self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int) -> list[tuple[int, Row, set[str]]]:
         """The rows of a table between `first` and `stop` (0-based, stop exclusive) that hold
         anything: (row, {column id: cell}, the ids of its cells that are not blank)."""
         out = []
@@ -317,8 +322,7 @@ class Reader:
                 continue  # one of the template's empty rows (calamine gives "" for an empty cell)
             # not is_blank(value), spelled out: this runs for every cell of every table
             filled = {
-                k for k, c in positions
-                if c < width and (v := values[c]) is not None and (not isinstance(v, str) or v.strip(BLANK_CHARS))
+                k for k, c in positions if c < width and (v := values[c]) is not None and (not isinstance(v, str) or v.strip(BLANK_CHARS))
             }
             if filled:  # else a row of blanks (spaces, …) in the table's columns: nothing to keep
                 out.append((r, grid.row_cells(r, positions), filled))
@@ -351,9 +355,7 @@ class Reader:
             if label not in self.data.funds and label != S.TOTAL_ROW:
                 self.note("S03", Cell(grid.name, 0, cols["item"] + 1), f"“资金情况”缺少“{label}”行")
 
-    def _indicator_rows(
-        self, grid: Grid, table: S.Table, carry: tuple[str, ...]
-    ) -> tuple[int, dict[str, int], list[Row], int] | None:
+    def _indicator_rows(self, grid: Grid, table: S.Table, carry: tuple[str, ...]) -> tuple[int, dict[str, int], list[Row], int] | None:
         """Rows of an indicator table; blank upper-level cells inherit the label above them."""
         header = self._table(grid, table, 0, HEADER_SCAN_ROWS)
         if header is None:
@@ -378,7 +380,7 @@ class Reader:
                         prev = last.get(k)
                         if prev is None or (prev.row, prev.col) != (row[k].row, row[k].col):
                             # a new upper-level cell starts afresh below it
-                            for lower in carry[carry.index(k) + 1:]:
+                            for lower in carry[carry.index(k) + 1 :]:
                                 last.pop(lower, None)
                         last[k] = row[k]
             rows.append(row)
@@ -415,8 +417,7 @@ class Reader:
                     row[key] = self.typed(row[key], S.Kind.NUMBER, label)
         # a row with only a level label carried in and nothing else is not an indicator
         self.data.scores = [
-            row for row in rows
-            if any(not row[k].blank for k in ("level3", "weight", "score", "criteria", "reason") if k in row)
+            row for row in rows if any(not row[k].blank for k in ("level3", "weight", "score", "criteria", "reason") if k in row)
         ]
 
     def _read_conclusion(self, grid: Grid) -> None:

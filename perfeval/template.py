@@ -31,11 +31,26 @@ INSTRUCTIONS = (
     ("必填项", "带 * 的栏目必须填写。灰底单元格为标签或公式，已保护（无密码），请勿改动；白底单元格为填写区。"),
     ("金额单位", "所有金额以“万元”为单位，保留两位小数。请填写数值，不要写“万元”等文字；没有金额的单元格留空或填 0.00。"),
     ("基本信息", "填写部门名称、部门编码、评价年度、评价类型（下拉选择）等；“报告一级/二级/三级指标数”填写报告正文中写明的指标个数。"),
-    ("资金情况", "按资金来源（中央、省级、市级、县级、其他）填写预算安排资金（年初预算）、调整后预算（年中调整后的全年预算，未调整留空）、实际到位资金、实际支出资金、结余资金；“合计”行为公式，仅供查看，perfeval 会按各来源行重新计算。基本支出、项目支出两行按支出用途拆分。"),
-    ("资金情况（续）", "“报告预算执行率”填写报告中写的预算执行率（如 157.7%）；预算调整幅度较大时填写“调整说明”；预算执行率低于 90% 时填写“执行偏差原因”。"),
-    ("绩效目标", "每个三级指标一行。“年度绩效目标”写该指标服务的目标（可合并单元格）；目标下没有任何三级指标，视为目标未细化量化。指标性质为 ≥、≤、= 时，指标值和实际完成值填数字，单位写在“计量单位”列；定性指标填文字。"),
-    ("指标评分", "每个三级指标一行，一级、二级指标可合并单元格。分值为该三级指标的权重，全部分值之和应为 100；得分不得超过分值；有扣分时必须填写扣分原因。"),
-    ("评价结论", "评价得分、评价等级按报告填写（perfeval 会与指标评分表核对）；“存在问题”“相关建议”每条一行；报告中的绩效分析表（一级指标得分、得分率）按报告原样填写，最后一行为合计。"),
+    (
+        "资金情况",
+        "按资金来源（中央、省级、市级、县级、其他）填写预算安排资金（年初预算）、调整后预算（年中调整后的全年预算，未调整留空）、实际到位资金、实际支出资金、结余资金；“合计”行为公式，仅供查看，perfeval 会按各来源行重新计算。基本支出、项目支出两行按支出用途拆分。",
+    ),
+    (
+        "资金情况（续）",
+        "“报告预算执行率”填写报告中写的预算执行率（如 157.7%）；预算调整幅度较大时填写“调整说明”；预算执行率低于 90% 时填写“执行偏差原因”。",
+    ),
+    (
+        "绩效目标",
+        "每个三级指标一行。“年度绩效目标”写该指标服务的目标（可合并单元格）；目标下没有任何三级指标，视为目标未细化量化。指标性质为 ≥、≤、= 时，指标值和实际完成值填数字，单位写在“计量单位”列；定性指标填文字。",
+    ),
+    (
+        "指标评分",
+        "每个三级指标一行，一级、二级指标可合并单元格。分值为该三级指标的权重，全部分值之和应为 100；得分不得超过分值；有扣分时必须填写扣分原因。",
+    ),
+    (
+        "评价结论",
+        "评价得分、评价等级按报告填写（perfeval 会与指标评分表核对）；“存在问题”“相关建议”每条一行；报告中的绩效分析表（一级指标得分、得分率）按报告原样填写，最后一行为合计。",
+    ),
     ("等级标准", "优：90–100 分；良：80–89 分；中：60–79 分；差：60 分以下（财预便〔2017〕44号）。"),
     ("自查", "提交前可运行 perfeval check 文件名.xlsx 自查，结果会列出需要修改的单元格。"),
 )
@@ -67,7 +82,9 @@ def _label(f: S.Field) -> str:
 
 
 def _protect(ws) -> None:
-    ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True, "delete_rows": True, "autofilter": True, "sort": False})
+    ws.protect(
+        "", {"format_columns": True, "format_rows": True, "insert_rows": True, "delete_rows": True, "autofilter": True, "sort": False}
+    )
 
 
 def _page(ws, landscape: bool = True) -> None:
@@ -79,11 +96,20 @@ def _page(ws, landscape: bool = True) -> None:
 
 
 def _list(ws, first_row: int, col: int, last_row: int, choices: tuple[str, ...], title: str) -> None:
-    ws.data_validation(first_row, col, last_row, col, {
-        "validate": "list", "source": list(choices), "error_title": title,
-        "error_message": f"请从下拉列表选择：{'、'.join(choices)}", "input_title": title,
-        "input_message": "从下拉列表选择",
-    })
+    ws.data_validation(
+        first_row,
+        col,
+        last_row,
+        col,
+        {
+            "validate": "list",
+            "source": list(choices),
+            "error_title": title,
+            "error_message": f"请从下拉列表选择：{'、'.join(choices)}",
+            "input_title": title,
+            "input_message": "从下拉列表选择",
+        },
+    )
 
 
 Cells = dict[tuple[str, int, int], Any]
@@ -111,7 +137,9 @@ def _input(ws, fm: _Formats, r: int, c: int, fmt) -> None:
 
 def _write(path: Path, cells: Cells, merges: list[tuple[str, int, int, int]]) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
-    wb.set_properties({"title": "部门整体支出绩效评价填报模板", "subject": S.TEMPLATE_VERSION, "author": "perfeval", "created": PINNED_DATE})
+    wb.set_properties(
+        {"title": "部门整体支出绩效评价填报模板", "subject": S.TEMPLATE_VERSION, "author": "perfeval", "created": PINNED_DATE}
+    )
     fm = _Formats(wb)
     fm.cells = cells
     _instructions(wb.add_worksheet("填报说明"), fm)
@@ -161,7 +189,19 @@ def _info(ws, fm: _Formats) -> None:
         if f.choices:
             _list(ws, i, 1, i, f.choices, f.label)
         if f.id == "year":
-            ws.data_validation(i, 1, i, 1, {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100, "error_message": "请填写 2000–2100 之间的年份"})
+            ws.data_validation(
+                i,
+                1,
+                i,
+                1,
+                {
+                    "validate": "integer",
+                    "criteria": "between",
+                    "minimum": 2000,
+                    "maximum": 2100,
+                    "error_message": "请填写 2000–2100 之间的年份",
+                },
+            )
         if f.id in long_text:
             ws.set_row(i, 48)
     ws.freeze_panes(HEADER_ROW + 1, 1)
@@ -190,7 +230,9 @@ def _funds(ws, fm: _Formats) -> None:
                 ws.write_formula(r, c, f"=SUM({rng})", fm.money_total, 0)
             elif f.kind is S.Kind.MONEY:
                 _input(ws, fm, r, c, fm.money)
-                ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的金额（万元）"})
+                ws.data_validation(
+                    r, c, r, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的金额（万元）"}
+                )
             else:
                 _input(ws, fm, r, c, fm.input)
     for i, f in enumerate(S.FUNDS_FIELDS):
@@ -226,7 +268,18 @@ def _table(ws, fm: _Formats, title: str, table: S.Table, widths: dict[str, int],
 
 
 def _goals(ws, fm: _Formats) -> None:
-    widths = {"seq": 6, "goal": 36, "level1": 12, "level2": 14, "level3": 24, "nature": 8, "target": 10, "unit": 9, "actual": 11, "deviation": 30}
+    widths = {
+        "seq": 6,
+        "goal": 36,
+        "level1": 12,
+        "level2": 14,
+        "level3": 24,
+        "nature": 8,
+        "target": 10,
+        "unit": 9,
+        "actual": 11,
+        "deviation": 30,
+    }
     _table(ws, fm, "绩效目标（每个三级指标一行）", S.GOALS_TABLE, widths, GOAL_ROWS)
 
 
@@ -244,7 +297,13 @@ def _scores(ws, fm: _Formats) -> None:
             _input(ws, fm, total, c, fm.locked_text)
     for c, key in enumerate(ids):
         if key in ("weight", "score"):
-            ws.data_validation(HEADER_ROW + 1, c, total - 1, c, {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的数字"})
+            ws.data_validation(
+                HEADER_ROW + 1,
+                c,
+                total - 1,
+                c,
+                {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请填写不小于 0 的数字"},
+            )
 
 
 def _conclusion(ws, fm: _Formats) -> None:

@@ -62,7 +62,12 @@ def soffice() -> str | None:
 
 
 # In CI (.ci/run installs LibreOffice) a missing soffice is a failure, never a silent skip.
-needs_office = pytest.mark.skipif(
+_office_installed = pytest.mark.skipif(
     soffice() is None and not os.environ.get("CI"),
     reason="LibreOffice (soffice) is not installed; .ci/run installs it",
 )
+
+
+def needs_office(test: Callable) -> Callable:
+    """A test that opens an output in LibreOffice: seconds each, so outside the inner loop."""
+    return pytest.mark.slow(_office_installed(test))

@@ -77,7 +77,13 @@ def xml_bomb(dst: Path) -> Path:
 
 def wrong_dimension(dst: Path) -> Path:
     """What WPS writes: a <dimension> that says A1:A1 whatever the sheet holds."""
-    return _rewrite(CLEAN_FILE, dst, lambda name, data: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A1"', data) if name.startswith("xl/worksheets/") else data)
+    return _rewrite(
+        CLEAN_FILE,
+        dst,
+        lambda name, data: (
+            re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A1"', data) if name.startswith("xl/worksheets/") else data
+        ),
+    )
 
 
 def far_styled_cell(dst: Path) -> Path:
@@ -127,7 +133,9 @@ def messy_values_spec() -> dict:
     s = clean_spec()
     rows = s["资金情况"]["rows"]
     rows["省级资金"].update({"预算安排资金": "800.00万元", "实际到位资金": "８００．００", "实际支出资金": "776", "结余资金": " 24.00 "})
-    rows["市级资金"].update({"预算安排资金": "3,200.00", "调整后预算": "3,350", "实际到位资金": "3350", "实际支出资金": "3,290.50", "结余资金": "59.5"})
+    rows["市级资金"].update(
+        {"预算安排资金": "3,200.00", "调整后预算": "3,350", "实际到位资金": "3350", "实际支出资金": "3,290.50", "结余资金": "59.5"}
+    )
     rows["中央资金"] = {"预算安排资金": "—", "实际到位资金": "/", "实际支出资金": "无"}
     s["资金情况"]["fields"]["报告预算执行率"] = "97.99%"
     s["基本信息"]["部门名称"] = "\u200b兰州新区文化和旅游局\u00a0"

@@ -28,8 +28,6 @@ def dump_workbook(path: Path, styles: bool = True) -> dict[str, Any]:
             sheet["unlocked"] = sorted(
                 c.coordinate for row in ws.iter_rows() for c in row if c.protection is not None and c.protection.locked is False
             )
-            sheet["formats"] = {
-                c.coordinate: c.number_format for row in ws.iter_rows() for c in row if c.number_format != "General"
-            }
+            sheet["formats"] = {c.coordinate: c.number_format for row in ws.iter_rows() for c in row if c.number_format != "General"}
         out[ws.title] = sheet
     return out

@@ -8,16 +8,28 @@ import pickle
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 
+@pytest.mark.slow
 def test_benchmark_script_runs(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_process.py"), "-n", "14", "--runs", "1", "--scale", "2", "--work", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    for line in ("ratio perfeval / floor", "peak RSS", "re-run, unchanged inbox", "perfeval check, one workbook", "scaling 28 / 14 (median of paired runs)"):
+    for line in (
+        "ratio perfeval / floor",
+        "peak RSS",
+        "re-run, unchanged inbox",
+        "perfeval check, one workbook",
+        "scaling 28 / 14 (median of paired runs)",
+    ):
         assert line in proc.stdout, proc.stdout
 
 
@@ -75,18 +87,39 @@ def test_instruction_stages_run(tmp_path, monkeypatch):
     # the start of what it made (b"PK": a workbook)
     spy(bench, "floor_read", lambda paths, result, seen: sorted(p.name for p in paths))
     spy(bench, "floor_write", lambda target, cells, result, seen: (cells, target.getvalue()[:2]))
-    spy(perfeval.pipeline, "analyze", lambda files, settings, result, seen, encode=False: (
-        sorted(name for _, name in files), encode, sorted(d.file for d in result[0]), all(d.encoded is not None for d in result[0])))
+    spy(
+        perfeval.pipeline,
+        "analyze",
+        lambda files, settings, result, seen, encode=False: (
+            sorted(name for _, name in files),
+            encode,
+            sorted(d.file for d in result[0]),
+            all(d.encoded is not None for d in result[0]),
+        ),
+    )
     spy(perfeval.cache, "pickle_read", lambda data, result, seen: pickle.loads(result).file)
     spy(department_book, "department_book_bytes", lambda dep, run_date, result, seen: (dep.file, result[:2]))
-    spy(summary, "write_summary", lambda result_, target, result, seen: (
-        sorted(d.file for d in result_.departments), [out.getvalue()[:2] for out in seen]), around=summary_buffers)
+    spy(
+        summary,
+        "write_summary",
+        lambda result_, target, result, seen: (sorted(d.file for d in result_.departments), [out.getvalue()[:2] for out in seen]),
+        around=summary_buffers,
+    )
     spy(perfeval.results, "department_json_text", lambda dep, result, seen: json.loads(result)["file"])
     spy(perfeval.cache, "output_key", lambda *parts, result, seen: len(result))
-    spy(perfeval.results, "result_json", lambda result_, departments, findings, result, seen: (
-        sorted(d["file"] for d in json.loads(result)["departments"]), len(json.loads(result)["findings"]) == len(findings)))
-    spy(perfeval.results, "findings_csv", lambda findings, result, seen: (
-        result[:3], len(list(csv.reader(io.StringIO(result.decode("utf-8-sig"))))) == len(findings) + 1))
+    spy(
+        perfeval.results,
+        "result_json",
+        lambda result_, departments, findings, result, seen: (
+            sorted(d["file"] for d in json.loads(result)["departments"]),
+            len(json.loads(result)["findings"]) == len(findings),
+        ),
+    )
+    spy(
+        perfeval.results,
+        "findings_csv",
+        lambda findings, result, seen: (result[:3], len(list(csv.reader(io.StringIO(result.decode("utf-8-sig"))))) == len(findings) + 1),
+    )
 
     read = {"analyze": [(names, True, names, True)]}
     expected = {
@@ -98,8 +131,11 @@ def test_instruction_stages_run(tmp_path, monkeypatch):
         "books": {**read, "department_book_bytes": [(n, b"PK") for n in names]},
         "summary": {**read, "write_summary": [(names, [b"PK"])]},
         "json": {
-            **read, "department_json_text": names, "output_key": [64] * 3,
-            "result_json": [(names, True)], "findings_csv": [("\ufeff".encode(), True)],
+            **read,
+            "department_json_text": names,
+            "output_key": [64] * 3,
+            "result_json": [(names, True)],
+            "findings_csv": [("\ufeff".encode(), True)],
         },
     }
     assert set(expected) == {"imports", *bench.STAGES}, "a stage this test does not check"

@@ -53,7 +53,11 @@ def _pool_sized_inbox(inbox: Path, make_workbook, edit=None) -> int:
 
 
 def _snapshot(out: Path) -> dict[str, tuple[int, bytes]]:
-    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file() and CACHE_DIR not in p.parts}
+    return {
+        p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in out.rglob("*")
+        if p.is_file() and CACHE_DIR not in p.parts
+    }
 
 
 def test_rerun_reads_nothing_and_rewrites_nothing(inbox, tmp_path, monkeypatch):
@@ -89,6 +93,7 @@ def test_a_changed_file_is_read_again_and_its_outputs_rewritten(inbox, tmp_path,
     assert after["departments/兰州新区农业农村局.xlsx"][0] == before["departments/兰州新区农业农村局.xlsx"][0]
 
 
+@pytest.mark.slow
 def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
     out = tmp_path / "out"
     process(inbox, out, Settings(), RUN_DATE)
@@ -108,6 +113,7 @@ def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
     assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
 
 
+@pytest.mark.slow
 def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workbook):
     """fork (Linux), spawn (Windows, macOS) and no pool at all: the same findings and bytes."""
     inbox = tmp_path / "inbox"
@@ -129,6 +135,7 @@ def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workboo
         assert a.keys() == b.keys() and all(a[k][1] == b[k][1] for k in a), name
 
 
+@pytest.mark.slow
 def test_workers_really_run(tmp_path, monkeypatch):
     """The pool is not a formality: the reads happen in other processes."""
     import os
@@ -246,6 +253,7 @@ def test_a_read_pickles_to_an_equal_read_of_cells():
         assert back.scores[0]["level1"].ref and back.scores[0]["level1"].raw
 
 
+@pytest.mark.slow
 def test_results_json_from_the_workers_pieces_is_the_json_made_afresh(tmp_path, make_workbook):
     """Each department's JSON is made in its worker, in pieces (results.EncodedDepartment);
     perfeval-results.json must be byte for byte what encoding the run afresh gives, also for
@@ -256,6 +264,7 @@ def test_results_json_from_the_workers_pieces_is_the_json_made_afresh(tmp_path, 
     from perfeval.results import RunResult, result_json
 
     inbox = tmp_path / "inbox"
+
     def twice(i, spec):  # the same department twice: B01 on both
         if i in (3, 4):
             spec["基本信息"].update({"部门名称": "重复局", "部门编码": "DUP"})
@@ -291,11 +300,14 @@ def test_department_json_text_remakes_only_what_changed():
     dep.rank, dep.outputs = 3, {"workbook": "departments/a.xlsx"}
     assert department_json_text(dep) == JSON.encode(department_json(dep))
     assert dep.encoded is before, "rank and outputs are put in, nothing is encoded again"
-    dep.findings = sorted([*dep.findings, Finding("B02", Severity.WARNING, dep.name, "a.xlsx", "基本信息", 3, 2, "年度")], key=Finding.sort_key)
+    dep.findings = sorted(
+        [*dep.findings, Finding("B02", Severity.WARNING, dep.name, "a.xlsx", "基本信息", 3, 2, "年度")], key=Finding.sort_key
+    )
     assert department_json_text(dep) == JSON.encode(department_json(dep))
     assert dep.encoded is not before and dep.encoded.head is before.head
 
 
+@pytest.mark.slow
 def test_a_pooled_rerun_takes_every_read_from_the_pack(tmp_path, monkeypatch, make_workbook):
     """The workers look reads up in the pack the main process wrote: a re-run reads nothing."""
     inbox, out = tmp_path / "inbox", tmp_path / "out"

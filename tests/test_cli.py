@@ -34,7 +34,8 @@ def test_the_command_process_keeps_its_exit_code_and_output(tmp_path):
     out = tmp_path / "out"
     r = subprocess.run(
         [sys.executable, "-m", "perfeval", "process", str(INBOX), "-o", str(out), "-q", "--no-reports", "--date", "2024-03-01"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert r.returncode == 1 and "部门：7 个" in r.stderr and r.stderr.rstrip().endswith("（7 个部门结果工作簿）")
     assert json.loads((out / "perfeval-results.json").read_text(encoding="utf-8"))["totals"]["departments"] == 7

@@ -22,9 +22,7 @@ REGENERATE = "run `.venv/bin/python docs/generate.py` to regenerate it"
 
 # Every code the catalogue v1 defines: a code is never removed, reused or renumbered.
 CATALOGUE_V1 = {
-    f"{family}{n:02d}"
-    for family, last in (("S", 8), ("F", 15), ("G", 7), ("W", 9), ("C", 9), ("B", 3))
-    for n in range(1, last + 1)
+    f"{family}{n:02d}" for family, last in (("S", 8), ("F", 15), ("G", 7), ("W", 9), ("C", 9), ("B", 3)) for n in range(1, last + 1)
 }
 
 

@@ -71,7 +71,7 @@ def _patched(src: Path, dst: Path, edit) -> Path:
 
 
 def _flip_data(buf: bytearray, info: zipfile.ZipInfo) -> None:
-    name_len, extra_len = struct.unpack("<HH", buf[info.header_offset + 26:info.header_offset + 30])
+    name_len, extra_len = struct.unpack("<HH", buf[info.header_offset + 26 : info.header_offset + 30])
     start = info.header_offset + 30 + name_len + extra_len
     for k in range(info.compress_size // 3, info.compress_size // 3 + 8):
         buf[start + k] ^= 0x5A
@@ -80,8 +80,8 @@ def _flip_data(buf: bytearray, info: zipfile.ZipInfo) -> None:
 def _central_record(buf: bytearray, info: zipfile.ZipInfo) -> int:
     at = buf.find(b"PK\x01\x02")
     while at >= 0:
-        name_len = struct.unpack("<H", buf[at + 28:at + 30])[0]
-        if bytes(buf[at + 46:at + 46 + name_len]) == info.filename.encode():
+        name_len = struct.unpack("<H", buf[at + 28 : at + 30])[0]
+        if bytes(buf[at + 46 : at + 46 + name_len]) == info.filename.encode():
             return at
         at = buf.find(b"PK\x01\x02", at + 4)
     raise AssertionError(info.filename)
@@ -89,12 +89,12 @@ def _central_record(buf: bytearray, info: zipfile.ZipInfo) -> int:
 
 def _understate_size(buf: bytearray, info: zipfile.ZipInfo) -> None:
     at = _central_record(buf, info)
-    buf[at + 24:at + 28] = struct.pack("<I", info.file_size // 2)  # declares half of what it inflates to
+    buf[at + 24 : at + 28] = struct.pack("<I", info.file_size // 2)  # declares half of what it inflates to
 
 
 def _wrong_crc(buf: bytearray, info: zipfile.ZipInfo) -> None:
     at = _central_record(buf, info)
-    buf[at + 16:at + 20] = struct.pack("<I", info.CRC ^ 1)
+    buf[at + 16 : at + 20] = struct.pack("<I", info.CRC ^ 1)
 
 
 def _other_local_name(buf: bytearray, info: zipfile.ZipInfo) -> None:

@@ -117,7 +117,10 @@ def _peak_rss_mb_of(code: str) -> tuple[float, float, str]:
     proc = subprocess.run(
         # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report pytest's own peak
         [sys.executable, "-c", code + "\nprint('RSS', next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     seconds = float(next(line for line in proc.stdout.splitlines() if line.startswith("T ")).split()[1])
@@ -125,6 +128,7 @@ def _peak_rss_mb_of(code: str) -> tuple[float, float, str]:
     return seconds, rss, proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["zip", "xml"])
 def test_bombs_are_rejected_fast_and_small(tmp_path, kind):
     path = zip_bomb(tmp_path / "bomb.xlsx") if kind == "zip" else xml_bomb(tmp_path / "bomb.xlsx")
@@ -162,6 +166,7 @@ def test_disk_full_keeps_the_previous_summary_and_exits_3(tmp_path, monkeypatch)
     assert not list(out.rglob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_the_previous_summary(tmp_path):
     out = tmp_path / "out"
     process(INBOX, out, Settings(), RUN_DATE)

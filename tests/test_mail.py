@@ -96,13 +96,25 @@ def _start(mode: str, server_ctx, recorder: Recorder) -> Controller:
     port = _free_port()
     if mode == "starttls":
         c = Controller(
-            recorder, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
-            authenticator=_authenticator, auth_require_tls=True, auth_required=True,
+            recorder,
+            hostname="127.0.0.1",
+            port=port,
+            tls_context=server_ctx,
+            require_starttls=True,
+            authenticator=_authenticator,
+            auth_require_tls=True,
+            auth_required=True,
         )
     else:
         c = Controller(
-            recorder, hostname="127.0.0.1", port=port, ssl_context=server_ctx,
-            authenticator=_authenticator, auth_require_tls=False, auth_required=True, server_hostname="localhost",
+            recorder,
+            hostname="127.0.0.1",
+            port=port,
+            ssl_context=server_ctx,
+            authenticator=_authenticator,
+            auth_require_tls=False,
+            auth_required=True,
+            server_hostname="localhost",
         )
     c.start()
     return c
@@ -116,7 +128,15 @@ def server(ca):
         recorder = Recorder(refuse)
         c = _start(mode, ca[1], recorder)
         started.append(c)
-        smtp = {"host": "127.0.0.1", "port": c.port, "security": mode, "user": USER, "sender": "pingjia@example.gov.cn", "timeout": 10, "cafile": str(ca[0])}
+        smtp = {
+            "host": "127.0.0.1",
+            "port": c.port,
+            "security": mode,
+            "user": USER,
+            "sender": "pingjia@example.gov.cn",
+            "timeout": 10,
+            "cafile": str(ca[0]),
+        }
         return recorder, smtp
 
     yield run
@@ -191,6 +211,7 @@ def test_untrusted_certificate_fails_cleanly(fresh_outdir, server):
     assert not (fresh_outdir / "mail" / SEND_LOG).exists()
 
 
+@pytest.mark.slow
 def test_wrong_password_is_reported(fresh_outdir, server):
     _, smtp = server("starttls")
     messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
@@ -212,7 +233,7 @@ def test_password_only_from_the_environment(fresh_outdir, server, monkeypatch):
 def test_cli_send_and_dry_run(fresh_outdir, server, tmp_path, monkeypatch):
     recorder, smtp = server("ssl")
     cfg = tmp_path / "smtp.toml"
-    cfg.write_text("[smtp]\n" + "".join(f'{k} = {json.dumps(v)}\n' for k, v in smtp.items()), encoding="utf-8")
+    cfg.write_text("[smtp]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in smtp.items()), encoding="utf-8")
     roster = tmp_path / "名单.csv"
     roster.write_text("部门名称,收件人,抄送\n兰州新区科技发展局,keji@example.gov.cn,chuzhang@example.gov.cn\n", encoding="utf-8-sig")
     monkeypatch.setenv("PERFEVAL_SMTP_PASSWORD", PASSWORD)

@@ -31,8 +31,18 @@ def converted(tmp_path_factory):
     for ext, target in FORMATS.items():
         folder = out / ext
         proc = subprocess.run(
-            [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", target, "--outdir", str(folder), str(SEED_FILE)],
-            capture_output=True, timeout=240,
+            [
+                soffice() or "soffice",
+                "--headless",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(folder),
+                str(SEED_FILE),
+            ],
+            capture_output=True,
+            timeout=240,
         )
         path = folder / f"{SEED_FILE.stem}.{ext}"
         assert proc.returncode == 0 and path.exists(), proc.stderr.decode(errors="replace")
@@ -51,8 +61,18 @@ def test_office_saved_copies_read_the_same(converted, ext):
 def test_every_sample_survives_an_office_round_trip(tmp_path):
     profile = tmp_path / "profile"
     proc = subprocess.run(
-        [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "ods", "--outdir", str(tmp_path), *map(str, sorted(INBOX.glob("*.xlsx")))],
-        capture_output=True, timeout=300,
+        [
+            soffice() or "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            *map(str, sorted(INBOX.glob("*.xlsx"))),
+        ],
+        capture_output=True,
+        timeout=300,
     )
     assert proc.returncode == 0
     for path in sorted(INBOX.glob("*.xlsx")):

@@ -21,7 +21,9 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (found,) = out.glob("perfeval-*.whl")
     return found
@@ -39,7 +41,9 @@ def test_an_installed_copy_writes_reports_and_leaves_no_temp_folder(wheel, tmp_p
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "-q", "--target", str(site), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     temp = tmp_path / "temp"
     temp.mkdir()
@@ -48,7 +52,11 @@ def test_an_installed_copy_writes_reports_and_leaves_no_temp_folder(wheel, tmp_p
     code = "import perfeval.cli; print(perfeval.cli.__file__); perfeval.cli.run()"
     proc = subprocess.run(
         [sys.executable, "-c", code, "process", str(INBOX), "-o", str(out), "-q", "--date", "2024-03-01"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert proc.returncode == 1, proc.stderr  # the samples hold 错误 findings on purpose
     assert proc.stdout.startswith(str(site)), "the installed copy ran, not the checkout"

@@ -17,16 +17,35 @@ from perfeval.config import Settings
 from perfeval.pipeline import analyze
 from perfeval.template import write_template
 
-TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn")), min_size=0, max_size=40
-)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn")), min_size=0, max_size=40)
 VALUE = st.one_of(
     st.none(),
     st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15),
     st.floats(min_value=-1e-9, max_value=1e-9),
     TEXT,
-    st.sampled_from(["12,609.43", "１２６０９．４３万元", "95%", "0.95", "—", "/", "无", "XX", "待定", "≥10家", "=1+1", "@SUM(A1)", "优", "良", "部门评价", "定性", "≥", "产出指标"]),
+    st.sampled_from(
+        [
+            "12,609.43",
+            "１２６０９．４３万元",
+            "95%",
+            "0.95",
+            "—",
+            "/",
+            "无",
+            "XX",
+            "待定",
+            "≥10家",
+            "=1+1",
+            "@SUM(A1)",
+            "优",
+            "良",
+            "部门评价",
+            "定性",
+            "≥",
+            "产出指标",
+        ]
+    ),
 )
 
 # (sheet, cell) of inputs: the form values, money, goals, scores and the conclusion
@@ -50,6 +69,7 @@ def blank_template() -> bytes:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=st.lists(st.tuples(st.sampled_from(CELLS), VALUE), min_size=1, max_size=60))
+@pytest.mark.slow
 def test_random_inputs_never_break_the_pipeline(tmp_path_factory, values):
     wb = openpyxl.load_workbook(io.BytesIO(blank_template()))
     for (sheet, ref), value in values:

@@ -49,7 +49,10 @@ def test_parse_number_with_comparator_and_unit():
     assert parse_number("≥10家").suffix == "≥家"
 
 
-@pytest.mark.parametrize("label", ["预算安排资金", "*预算安排资金", "＊预算安排资金（万元）", " 预算安排资金(万元) ", "预算\u200b安排资金：", "预算安排资金\u00a0"])
+@pytest.mark.parametrize(
+    "label",
+    ["预算安排资金", "*预算安排资金", "＊预算安排资金（万元）", " 预算安排资金(万元) ", "预算\u200b安排资金：", "预算安排资金\u00a0"],
+)
 def test_label_normalization(label):
     assert normalize_label(label) == "预算安排资金"
 

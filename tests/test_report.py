@@ -57,7 +57,16 @@ def test_seed_report_matches_golden(tmp_path):
 
 def test_seed_report_structure_and_computed_figures(tmp_path):
     text = report_text(write_report(_dep(SEED_FILE), tmp_path / "seed.docx", RUN_DATE))
-    for heading in ("一、部门整体基本情况", "二、部门整体绩效目标", "三、评价基本情况", "四、评价结论和绩效分析", "五、存在问题", "六、相关建议", "七、其他需要说明的事项", "附录：审核发现的问题"):
+    for heading in (
+        "一、部门整体基本情况",
+        "二、部门整体绩效目标",
+        "三、评价基本情况",
+        "四、评价结论和绩效分析",
+        "五、存在问题",
+        "六、相关建议",
+        "七、其他需要说明的事项",
+        "附录：审核发现的问题",
+    ):
         assert f"[Heading 1] {heading}" in text
     assert "| 预算执行率 | 100.00%（实际支出资金 ÷ 实际到位资金（预算未调整）） |" in text  # not the report's 157.7%
     assert "| 部门管理 | 20 | 17 | 85% |" in text  # not the printed 94%
@@ -122,8 +131,18 @@ def test_committed_template_is_the_default(tmp_path):
 def test_report_converts_to_pdf_with_name_and_score(tmp_path):
     out = write_report(_dep(SEED_FILE), tmp_path / "兰州新区科技发展局.docx", RUN_DATE)
     proc = subprocess.run(
-        [soffice() or "soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
-        capture_output=True, timeout=240,
+        [
+            soffice() or "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        capture_output=True,
+        timeout=240,
     )
     pdf = tmp_path / "兰州新区科技发展局.pdf"
     assert proc.returncode == 0 and pdf.exists(), proc.stderr
@@ -173,7 +192,7 @@ def test_process_writes_a_book_and_report_per_department(tmp_path):
         ("CON", "_CON"),
         ("con.txt", "_con.txt"),
         ("../../etc", "_.._etc"),
-        ("a:b*c?d\"e<f>g|h\\i", "a_b_c_d_e_f_g_h_i"),
+        ('a:b*c?d"e<f>g|h\\i', "a_b_c_d_e_f_g_h_i"),
         ("", "部门"),
         ("...", "部门"),
     ],

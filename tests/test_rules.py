@@ -32,24 +32,28 @@ Spec = dict[str, Any]
 def info(**kv):
     def mutate(s: Spec) -> None:
         s["基本信息"].update(kv)
+
     return mutate
 
 
 def fund(row: str, column: str, value):
     def mutate(s: Spec) -> None:
         s["资金情况"]["rows"].setdefault(row, {})[column] = value
+
     return mutate
 
 
 def ffield(label: str, value):
     def mutate(s: Spec) -> None:
         s["资金情况"]["fields"][label] = value
+
     return mutate
 
 
 def table(sheet: str, index: int, column: str, value):
     def mutate(s: Spec) -> None:
         s[sheet][index][column] = value
+
     return mutate
 
 
@@ -64,18 +68,21 @@ def score(i, c, v):
 def conclusion(key: str, value):
     def mutate(s: Spec) -> None:
         s["评价结论"][key] = value(s["评价结论"][key]) if callable(value) else value
+
     return mutate
 
 
 def cfield(label: str, value):
     def mutate(s: Spec) -> None:
         s["评价结论"]["fields"][label] = value
+
     return mutate
 
 
 def analysis(i: int, column: str, value):
     def mutate(s: Spec) -> None:
         s["评价结论"]["analysis"][i][column] = value
+
     return mutate
 
 
@@ -83,6 +90,7 @@ def both(*mutations):
     def mutate(s: Spec) -> None:
         for m in mutations:
             m(s)
+
     return mutate
 
 
@@ -93,33 +101,39 @@ def rename_header(sheet: str, old: str, new: str):
             for cell in row:
                 if cell.value == old:
                     cell.value = new
+
     return post
 
 
 def rename_sheet(old: str, new: str):
     def post(wb) -> None:
         wb[old].title = new
+
     return post
 
 
 def sheet_password(sheet: str, password: str):
     """A password to edit the sheet (the template protects its sheets without one): not a
     password to open the file, which is encryption."""
+
     def post(wb) -> None:
         wb[sheet].protection.sheet = True
         wb[sheet].protection.password = password
+
     return post
 
 
 def number_format(sheet: str, ref: str, fmt: str):
     def post(wb) -> None:
         wb[sheet][ref].number_format = fmt
+
     return post
 
 
 def add_goal(**row):
     def mutate(s: Spec) -> None:
         s["绩效目标"].append({"序号": len(s["绩效目标"]) + 1, **row})
+
     return mutate
 
 
@@ -181,18 +195,68 @@ CASES = [
     Case("S08", False, "a score typed as text number", score(1, "得分", "3")),
     Case("F01", True, "typed 合计 off by 100", fund("合计", "预算安排资金", 4100), cell="资金情况!B8"),
     Case("F01", False, "typed 合计 off by 0.005 (within 0.01)", fund("合计", "预算安排资金", 4000.005)),
-    Case("F02", True, "spent over received", both(fund("省级资金", "实际支出资金", 900), fund("省级资金", "结余资金", -100)), cell="资金情况!E4"),
-    Case("F02", False, "spent 0.005 over received (within 0.01)", both(fund("省级资金", "实际支出资金", 800.005), fund("省级资金", "结余资金", 0))),
+    Case(
+        "F02",
+        True,
+        "spent over received",
+        both(fund("省级资金", "实际支出资金", 900), fund("省级资金", "结余资金", -100)),
+        cell="资金情况!E4",
+    ),
+    Case(
+        "F02",
+        False,
+        "spent 0.005 over received (within 0.01)",
+        both(fund("省级资金", "实际支出资金", 800.005), fund("省级资金", "结余资金", 0)),
+    ),
     Case("F03", True, "balance off by 0.5", fund("市级资金", "结余资金", 60.00), cell="资金情况!F5"),
     Case("F03", False, "balance within 0.01", fund("市级资金", "结余资金", 59.505)),
-    Case("F04", True, "received over the adjusted budget", both(fund("省级资金", "实际到位资金", 900), fund("省级资金", "结余资金", 124)), cell="资金情况!C4"),
-    Case("F04", False, "received 0.005 over 调整后预算 (within 0.01)", both(fund("市级资金", "实际到位资金", 3350.005), fund("市级资金", "结余资金", 59.505))),
-    Case("F05", True, "spent over the adjusted budget", both(fund("市级资金", "实际支出资金", 3400), fund("市级资金", "结余资金", -50)), cell="资金情况!E8"),
+    Case(
+        "F04",
+        True,
+        "received over the adjusted budget",
+        both(fund("省级资金", "实际到位资金", 900), fund("省级资金", "结余资金", 124)),
+        cell="资金情况!C4",
+    ),
+    Case(
+        "F04",
+        False,
+        "received 0.005 over 调整后预算 (within 0.01)",
+        both(fund("市级资金", "实际到位资金", 3350.005), fund("市级资金", "结余资金", 59.505)),
+    ),
+    Case(
+        "F05",
+        True,
+        "spent over the adjusted budget",
+        both(fund("市级资金", "实际支出资金", 3400), fund("市级资金", "结余资金", -50)),
+        cell="资金情况!E8",
+    ),
     Case("F05", False, "all of 调整后预算 spent: execution exactly 100%", every_spent),
-    Case("F06", True, "execution 67% with no reason", both(fund("市级资金", "实际支出资金", 2000), fund("市级资金", "结余资金", 1350)), cell="资金情况!B14"),
-    Case("F06", False, "execution 67% explained", both(fund("市级资金", "实际支出资金", 2000), fund("市级资金", "结余资金", 1350), ffield("执行偏差原因", "项目未达到实施条件"))),
-    Case("F06", False, "execution exactly 90% with no reason", both(fund("市级资金", "实际支出资金", 2959), fund("市级资金", "结余资金", 391))),
-    Case("F07", True, "adjusted by 32.5% with no 调整说明", both(fund("市级资金", "调整后预算", 4500), ffield("调整说明", None)), cell="资金情况!B13"),
+    Case(
+        "F06",
+        True,
+        "execution 67% with no reason",
+        both(fund("市级资金", "实际支出资金", 2000), fund("市级资金", "结余资金", 1350)),
+        cell="资金情况!B14",
+    ),
+    Case(
+        "F06",
+        False,
+        "execution 67% explained",
+        both(fund("市级资金", "实际支出资金", 2000), fund("市级资金", "结余资金", 1350), ffield("执行偏差原因", "项目未达到实施条件")),
+    ),
+    Case(
+        "F06",
+        False,
+        "execution exactly 90% with no reason",
+        both(fund("市级资金", "实际支出资金", 2959), fund("市级资金", "结余资金", 391)),
+    ),
+    Case(
+        "F07",
+        True,
+        "adjusted by 32.5% with no 调整说明",
+        both(fund("市级资金", "调整后预算", 4500), ffield("调整说明", None)),
+        cell="资金情况!B13",
+    ),
     Case("F07", False, "adjusted by exactly 30% with no 调整说明", both(fund("市级资金", "调整后预算", 4400), ffield("调整说明", None))),
     Case("F08", True, "reported 80% against 97.99%", ffield("报告预算执行率", 0.80), cell="资金情况!B12"),
     Case("F08", False, "reported 97.9% against 97.99% (within 0.1 points)", ffield("报告预算执行率", 0.979)),
@@ -202,17 +266,45 @@ CASES = [
     Case("F10", False, "项目支出 execution exactly 90%", fund("项目支出", "实际支出资金", 2385)),
     Case("F12", True, "a negative budget", fund("中央资金", "预算安排资金", -10), cell="资金情况!B3"),
     Case("F12", False, "a zero budget", fund("中央资金", "预算安排资金", 0)),
-    Case("F13", True, "zero balance left blank", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", None)), cell="资金情况!F4"),
+    Case(
+        "F13",
+        True,
+        "zero balance left blank",
+        both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", None)),
+        cell="资金情况!F4",
+    ),
     Case("F13", False, "zero balance written 0.00", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", 0))),
-    Case("G01", True, "a goal with no indicator", lambda s: s["绩效目标"].append({"序号": 5, "年度绩效目标": "推进智慧文旅建设"}), cell="绩效目标!B7"),
-    Case("G01", False, "a goal with a single indicator", add_goal(
-        年度绩效目标="推进智慧文旅建设", 一级指标="产出指标", 二级指标="数量指标", 三级指标="智慧景区建设数",
-        指标性质="≥", 指标值=2, 计量单位="个", 实际完成值=2,
-    )),
+    Case(
+        "G01",
+        True,
+        "a goal with no indicator",
+        lambda s: s["绩效目标"].append({"序号": 5, "年度绩效目标": "推进智慧文旅建设"}),
+        cell="绩效目标!B7",
+    ),
+    Case(
+        "G01",
+        False,
+        "a goal with a single indicator",
+        add_goal(
+            年度绩效目标="推进智慧文旅建设",
+            一级指标="产出指标",
+            二级指标="数量指标",
+            三级指标="智慧景区建设数",
+            指标性质="≥",
+            指标值=2,
+            计量单位="个",
+            实际完成值=2,
+        ),
+    ),
     Case("G02", True, "target typed as words", goal(0, "指标值", "若干"), cell="绩效目标!G3"),
     Case("G02", False, "target typed ≥12 as text", goal(0, "指标值", "≥12")),
     Case("G03", True, "no unit", goal(0, "计量单位", None), cell="绩效目标!H3"),
-    Case("G03", False, "定性 indicator with no unit", both(goal(0, "指标性质", "定性"), goal(0, "计量单位", None), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成"))),
+    Case(
+        "G03",
+        False,
+        "定性 indicator with no unit",
+        both(goal(0, "指标性质", "定性"), goal(0, "计量单位", None), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成")),
+    ),
     Case("G04", True, "missed with no reason", goal(0, "实际完成值", 10), cell="绩效目标!J3"),
     Case("G04", False, "missed, explained", both(goal(0, "实际完成值", 10), goal(0, "偏差原因及改进措施", "两项任务顺延至次年"))),
     Case("G04", False, "met exactly (12 of ≥12), no reason", goal(0, "实际完成值", 12)),
@@ -221,7 +313,12 @@ CASES = [
     Case("G06", True, "no 满意度指标", goal(3, "一级指标", "效益指标"), cell="绩效目标!C2"),
     Case("G06", False, "the only 满意度指标 written with spaces around it", goal(3, "一级指标", " 满意度指标　")),
     Case("G07", True, "placeholder XX", goal(0, "实际完成值", "XX"), cell="绩效目标!I3"),
-    Case("G07", False, "a real word on a 定性 row", both(goal(0, "指标性质", "定性"), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成"))),
+    Case(
+        "G07",
+        False,
+        "a real word on a 定性 row",
+        both(goal(0, "指标性质", "定性"), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成")),
+    ),
     Case("W01", True, "score over weight", score(1, "得分", 4), cell="指标评分!F4"),
     Case("W01", False, "score 0.005 over its weight 3 (within 0.01)", score(1, "得分", 3.005)),
     Case("W02", True, "negative score", score(0, "得分", -1), cell="指标评分!F3"),
@@ -239,10 +336,23 @@ CASES = [
     Case("C01", False, "评价得分 written 91分", cfield("评价得分", "91分")),
     Case("C02", True, "grade 良 against 91", cfield("评价等级", "良"), cell="评价结论!B3"),
     Case("C02", False, "grade 优 for a total of exactly 90", score(0, "得分", 7)),
-    Case("C03", True, "no 存在问题 listed", conclusion("items", lambda items: [i for i in items if i["类别"] != "存在问题"]), cell="评价结论"),
+    Case(
+        "C03", True, "no 存在问题 listed", conclusion("items", lambda items: [i for i in items if i["类别"] != "存在问题"]), cell="评价结论"
+    ),
     Case("C03", False, "a single 存在问题 listed", conclusion("items", lambda items: items[1:])),
-    Case("C04", True, "关联指标 not an indicator", conclusion("items", lambda items: [{**items[0], "关联指标": "不存在的指标"}] + items[1:]), cell="评价结论!C7"),
-    Case("C04", False, "关联指标 with a space inside an indicator's name", conclusion("items", lambda items: [{**items[0], "关联指标": "预算 执行率"}] + items[1:])),
+    Case(
+        "C04",
+        True,
+        "关联指标 not an indicator",
+        conclusion("items", lambda items: [{**items[0], "关联指标": "不存在的指标"}] + items[1:]),
+        cell="评价结论!C7",
+    ),
+    Case(
+        "C04",
+        False,
+        "关联指标 with a space inside an indicator's name",
+        conclusion("items", lambda items: [{**items[0], "关联指标": "预算 执行率"}] + items[1:]),
+    ),
     Case("C05", True, "reported 一级 score off", analysis(0, "报告得分", 9), cell="评价结论!B39"),
     Case("C05", False, "reported 一级 score 8.005 against 8 (within 0.01)", analysis(0, "报告得分", 8.005)),
     Case("C06", True, "reported rate 94% against 85%", analysis(1, "报告得分率", 0.94), cell="评价结论!C40"),
@@ -392,21 +502,66 @@ class BatchCase:
 
 
 BATCH_CASES = [
-    BatchCase("B01", True, "one code twice (a corrected copy): every copy", _books(_variant("A-1", "甲局"), _variant("A-1", "甲局（更正）"), _variant("B-2", "乙局")),
-              hits=[("00.xlsx", "基本信息!B4"), ("01.xlsx", "基本信息!B4")], severity=Severity.ERROR),
-    BatchCase("B01", True, "no code: the name twice", _books(_variant("", "甲局"), _variant("", "甲局")),
-              hits=[("00.xlsx", "基本信息!B3"), ("01.xlsx", "基本信息!B3")], severity=Severity.ERROR),
+    BatchCase(
+        "B01",
+        True,
+        "one code twice (a corrected copy): every copy",
+        _books(_variant("A-1", "甲局"), _variant("A-1", "甲局（更正）"), _variant("B-2", "乙局")),
+        hits=[("00.xlsx", "基本信息!B4"), ("01.xlsx", "基本信息!B4")],
+        severity=Severity.ERROR,
+    ),
+    BatchCase(
+        "B01",
+        True,
+        "no code: the name twice",
+        _books(_variant("", "甲局"), _variant("", "甲局")),
+        hits=[("00.xlsx", "基本信息!B3"), ("01.xlsx", "基本信息!B3")],
+        severity=Severity.ERROR,
+    ),
     BatchCase("B01", False, "the same name under another code", _books(_variant("A-1", "甲局"), _variant("A-2", "甲局"))),
     BatchCase("B01", False, "the same code in another year", _books(_variant("A-1", "甲局"), _variant("A-1", "甲局", 评价年度=2022))),
-    BatchCase("B02", True, "one department of 2022 among 2023", _books(_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度=2022)),
-              hits=[("02.xlsx", "基本信息!B5")], severity=Severity.WARNING),
-    BatchCase("B02", False, "the same year typed “2023年” as text", _books(_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度="2023年"))),
-    BatchCase("B03", True, "a lock file and a text file", [*_books(_variant("A", "甲")), ("~$00.xlsx", b"lock"), ("说明.txt", b"hi")],
-              hits=[("~$00.xlsx", ""), ("说明.txt", "")], severity=Severity.INFO),
-    BatchCase("B03", False, "a workbook named ~01.XLSX: not a lock file, and its suffix in capitals", [*_books(_variant("A", "甲")), ("~01.XLSX", _variant("B", "乙"))]),
-    BatchCase("F11", True, "amounts typed in 元: 10000× the others", _books(_variant("A", "甲"), _variant("B", "乙"), _yuan(_variant("C", "丙"))),
-              hits=[("02.xlsx", "资金情况!B5")], severity=Severity.WARNING),
-    BatchCase("F11", False, "a department 9999× the others: not yet 10000×", _books(_variant("A", "甲"), _variant("B", "乙"), _scaled(_variant("C", "丙"), 9999))),
+    BatchCase(
+        "B02",
+        True,
+        "one department of 2022 among 2023",
+        _books(_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度=2022)),
+        hits=[("02.xlsx", "基本信息!B5")],
+        severity=Severity.WARNING,
+    ),
+    BatchCase(
+        "B02",
+        False,
+        "the same year typed “2023年” as text",
+        _books(_variant("A", "甲"), _variant("B", "乙"), _variant("C", "丙", 评价年度="2023年")),
+    ),
+    BatchCase(
+        "B03",
+        True,
+        "a lock file and a text file",
+        [*_books(_variant("A", "甲")), ("~$00.xlsx", b"lock"), ("说明.txt", b"hi")],
+        hits=[("~$00.xlsx", ""), ("说明.txt", "")],
+        severity=Severity.INFO,
+    ),
+    BatchCase(
+        "B03",
+        False,
+        "a workbook named ~01.XLSX: not a lock file, and its suffix in capitals",
+        [*_books(_variant("A", "甲")), ("~01.XLSX", _variant("B", "乙"))],
+    ),
+    BatchCase(
+        "F11",
+        True,
+        "amounts typed in 元: 10000× the others",
+        _books(_variant("A", "甲"), _variant("B", "乙"), _yuan(_variant("C", "丙"))),
+        hits=[("02.xlsx", "资金情况!B5")],
+        severity=Severity.WARNING,
+    ),
+    BatchCase(
+        "F11",
+        False,
+        "a department 9999× the others: not yet 10000×",
+        _books(_variant("A", "甲"), _variant("B", "乙"), _scaled(_variant("C", "丙"), 9999)),
+    ),
 ]
 
 

@@ -36,7 +36,11 @@ def test_seed_figures(seed):
     assert f"{seed.execution_rate:.2%}" == "100.00%"
     assert seed.total_score == 91 and seed.total_weight == 100 and seed.grade == "优"
     assert [(x.name, x.score, x.weight) for x in seed.level1] == [
-        ("部门整体支出率", 8, 10), ("部门管理", 17, 20), ("履职效果", 48, 50), ("能力建设", 9, 10), ("服务对象满意度", 9, 10),
+        ("部门整体支出率", 8, 10),
+        ("部门管理", 17, 20),
+        ("履职效果", 48, 50),
+        ("能力建设", 9, 10),
+        ("服务对象满意度", 9, 10),
     ]
     assert seed.level3_count == 24 and len(seed.level2) == 14
 
@@ -48,7 +52,10 @@ def test_seed_findings(seed):
         ("F07", "资金情况!B13"),  # 调整说明
         ("F08", "资金情况!B12"),  # 报告预算执行率
         ("F13", "资金情况!F5"),  # 结余资金 of 市级资金
-        ("G01", "绩效目标!B3"), ("G01", "绩效目标!B4"), ("G01", "绩效目标!B5"), ("G01", "绩效目标!B6"),
+        ("G01", "绩效目标!B3"),
+        ("G01", "绩效目标!B4"),
+        ("G01", "绩效目标!B5"),
+        ("G01", "绩效目标!B6"),
         ("G06", "绩效目标!C2"),
         ("W04", "指标评分!G3"),  # 部门整体支出率: 8 of 10, no reason
         ("C06", "评价结论!C40"),  # 部门管理 printed 94%, really 85%

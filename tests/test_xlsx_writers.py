@@ -177,6 +177,7 @@ def departments(tmp_path_factory):
 # --- department books against xlsxwriter ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_books_read_as_the_layout_drawn_by_xlsxwriter(departments):
     assert len(departments) > 50
     assert any(not d.findings for d in departments) and any(len(d.findings) > 5 for d in departments)

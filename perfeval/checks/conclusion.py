@@ -25,7 +25,12 @@ def score_differs(dep: Department, s: Settings) -> Iterator[Hit]:
     if cell is None or cell.number is None or dep.total_score is None:
         return
     if abs(cell.number - dep.total_score) > s.score_tolerance:
-        yield hit(cell, f"评价得分填写 {n(cell.number)} 分，指标评分表各项得分合计为 {n(dep.total_score)} 分，请改正", n(cell.number), n(dep.total_score))
+        yield hit(
+            cell,
+            f"评价得分填写 {n(cell.number)} 分，指标评分表各项得分合计为 {n(dep.total_score)} 分，请改正",
+            n(cell.number),
+            n(dep.total_score),
+        )
 
 
 @rule("C02", Severity.ERROR)
@@ -36,7 +41,12 @@ def grade_differs(dep: Department, s: Settings) -> Iterator[Hit]:
         return
     written = normalize_label(cell.raw)
     if written in S.GRADES and written != dep.grade:
-        yield hit(cell, f"评价等级填写“{written}”，按计算总分 {n(dep.total_score)} 分应为“{dep.grade}”（优≥{n(s.grade_excellent)}，良≥{n(s.grade_good)}，中≥{n(s.grade_pass)}）", written, dep.grade)
+        yield hit(
+            cell,
+            f"评价等级填写“{written}”，按计算总分 {n(dep.total_score)} 分应为“{dep.grade}”（优≥{n(s.grade_excellent)}，良≥{n(s.grade_good)}，中≥{n(s.grade_pass)}）",
+            written,
+            dep.grade,
+        )
 
 
 @rule("C03", Severity.INFO)
@@ -113,8 +123,12 @@ def reported_rate_differs(dep: Department, s: Settings) -> Iterator[Hit]:
         weight = _weight_of(dep, label)
         implied = ""
         if score is not None and cell.number:
-            implied = f"；按报告得分 {n(score)} ÷ 报告得分率 {pct(cell.number)} 推算分值为 {score / cell.number:.2f}，而实际分值为 {n(weight)}"
-        yield hit(cell, f"绩效分析表中“{label}”得分率写为 {pct(cell.number)}，计算得分率为 {pct(rate)}{implied}", pct(cell.number), pct(rate))
+            implied = (
+                f"；按报告得分 {n(score)} ÷ 报告得分率 {pct(cell.number)} 推算分值为 {score / cell.number:.2f}，而实际分值为 {n(weight)}"
+            )
+        yield hit(
+            cell, f"绩效分析表中“{label}”得分率写为 {pct(cell.number)}，计算得分率为 {pct(rate)}{implied}", pct(cell.number), pct(rate)
+        )
 
 
 @rule("C07", Severity.WARNING)
@@ -132,7 +146,9 @@ def implied_weights(dep: Department, s: Settings) -> Iterator[Hit]:
         tol = s.typed_rate_tolerance(rate_cell.raw, 1.0)
         low += score / (rate + tol)
         high += score / max(rate - tol, 1e-9)
-    point = sum((_c(r, "reported_score").number or 0.0) / (_c(r, "reported_rate").number or 1.0) for r in rows)  # every row has both (checked above)
+    point = sum(
+        (_c(r, "reported_score").number or 0.0) / (_c(r, "reported_rate").number or 1.0) for r in rows
+    )  # every row has both (checked above)
     if low - s.score_tolerance <= s.total_weight <= high + s.score_tolerance:
         return
     total = next((r for r in dep.data.analysis if normalize_label(_c(r, "level1").raw) in S.TOTAL_LABELS), rows[-1])
@@ -151,9 +167,15 @@ def indicator_counts(dep: Department, s: Settings) -> Iterator[Hit]:
     if not dep.data.scores:
         return
     level1 = {normalize_label(_c(r, "level1").raw) for r in dep.data.scores} - {""}
-    level2 = {(normalize_label(_c(r, "level1").raw), normalize_label(_c(r, "level2").raw)) for r in dep.data.scores if not _c(r, "level2").blank}
+    level2 = {
+        (normalize_label(_c(r, "level1").raw), normalize_label(_c(r, "level2").raw)) for r in dep.data.scores if not _c(r, "level2").blank
+    }
     level3 = [r for r in dep.data.scores if not _c(r, "level3").blank]
-    counted = {"reported_level1_count": ("一级", len(level1)), "reported_level2_count": ("二级", len(level2)), "reported_level3_count": ("三级", len(level3))}
+    counted = {
+        "reported_level1_count": ("一级", len(level1)),
+        "reported_level2_count": ("二级", len(level2)),
+        "reported_level3_count": ("三级", len(level3)),
+    }
     for key, (what, count) in counted.items():
         cell = dep.data.info.get(key)
         if cell is None or cell.number is None:
@@ -175,6 +197,11 @@ def type_vs_process(dep: Department, s: Settings) -> Iterator[Hit]:
         return
     text = process.text
     if etype != "单位自评" and SELF.search(text):
-        yield hit(process, f"评价类型为“{etype}”，但“绩效评价工作过程”描述的是单位自评（文中有“自评”）；请核对评价类型或改写工作过程", etype, "单位自评")
+        yield hit(
+            process,
+            f"评价类型为“{etype}”，但“绩效评价工作过程”描述的是单位自评（文中有“自评”）；请核对评价类型或改写工作过程",
+            etype,
+            "单位自评",
+        )
     elif etype == "单位自评" and (m := EXTERNAL.search(text)):
         yield hit(process, f"评价类型为“单位自评”，但“绩效评价工作过程”提到“{m.group(0)}”，像是外部评价；请核对评价类型", etype)

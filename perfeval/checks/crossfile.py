@@ -38,7 +38,16 @@ def duplicate_department(batch: Batch, s: Settings):
         files = "、".join(sorted(d.file for d in deps))
         for dep in deps:
             cell = _info(dep, "code" if key[0] == "编码" else "name")
-            yield dep, dep.file, hit(cell, f"部门“{dep.name}”（{key[0]} {key[1]}）{year or ''}年度出现在 {len(deps)} 个文件中：{files}；各文件均已处理，请确认保留哪一份", dep.file, files)
+            yield (
+                dep,
+                dep.file,
+                hit(
+                    cell,
+                    f"部门“{dep.name}”（{key[0]} {key[1]}）{year or ''}年度出现在 {len(deps)} 个文件中：{files}；各文件均已处理，请确认保留哪一份",
+                    dep.file,
+                    files,
+                ),
+            )
 
 
 @rule("B02", Severity.WARNING, batch=True)
@@ -51,7 +60,16 @@ def mixed_years(batch: Batch, s: Settings):
     listed = "、".join(str(y) for y in sorted(years))
     for dep in batch.departments:
         if dep.readable and dep.year is not None and dep.year != main:
-            yield dep, dep.file, hit(_info(dep, "year"), f"本批次混有多个评价年度（{listed}），多数为 {main} 年度，本文件为 {dep.year} 年度；请确认是否放错批次", str(dep.year), str(main))
+            yield (
+                dep,
+                dep.file,
+                hit(
+                    _info(dep, "year"),
+                    f"本批次混有多个评价年度（{listed}），多数为 {main} 年度，本文件为 {dep.year} 年度；请确认是否放错批次",
+                    str(dep.year),
+                    str(main),
+                ),
+            )
 
 
 @rule("B03", Severity.INFO, batch=True, needs_data=False)

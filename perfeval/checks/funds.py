@@ -56,7 +56,12 @@ def typed_total(dep: Department, s: Settings) -> Iterator[Hit]:
         if from_total or computed is None:
             continue
         if abs(cell.number - computed) > s.money_tolerance:
-            yield hit(cell, f"合计行“{COLUMN_LABELS[column]}”填写 {m(cell.number)} 万元，各资金来源之和为 {m(computed)} 万元，请核对", m(cell.number), m(computed))
+            yield hit(
+                cell,
+                f"合计行“{COLUMN_LABELS[column]}”填写 {m(cell.number)} 万元，各资金来源之和为 {m(computed)} 万元，请核对",
+                m(cell.number),
+                m(computed),
+            )
 
 
 @rule("F02", Severity.ERROR)
@@ -67,9 +72,19 @@ def spent_over_received(dep: Department, s: Settings) -> Iterator[Hit]:
         received, spent = _n(row, "received"), _n(row, "spent")
         if received is not None and spent is not None and spent > received + s.money_tolerance:
             fired = True
-            yield hit(row["spent"], f"“{label}”实际支出资金 {m(spent)} 万元大于实际到位资金 {m(received)} 万元，支出不能超过到位资金，请核对", m(spent), m(received))
+            yield hit(
+                row["spent"],
+                f"“{label}”实际支出资金 {m(spent)} 万元大于实际到位资金 {m(received)} 万元，支出不能超过到位资金，请核对",
+                m(spent),
+                m(received),
+            )
     if not fired and dep.spent is not None and dep.received is not None and dep.spent > dep.received + s.money_tolerance:
-        yield hit(_total_cell(dep, "spent"), f"实际支出资金合计 {m(dep.spent)} 万元大于实际到位资金合计 {m(dep.received)} 万元，请核对", m(dep.spent), m(dep.received))
+        yield hit(
+            _total_cell(dep, "spent"),
+            f"实际支出资金合计 {m(dep.spent)} 万元大于实际到位资金合计 {m(dep.received)} 万元，请核对",
+            m(dep.spent),
+            m(dep.received),
+        )
 
 
 @rule("F03", Severity.ERROR)
@@ -81,7 +96,12 @@ def balance_wrong(dep: Department, s: Settings) -> Iterator[Hit]:
             continue
         expected = round((_n(row, "received") or 0.0) - (_n(row, "spent") or 0.0), 6)
         if abs(balance - expected) > s.money_tolerance:
-            yield hit(row["balance"], f"“{label}”结余资金填写 {m(balance)} 万元，应为实际到位资金 − 实际支出资金 = {m(expected)} 万元", m(balance), m(expected))
+            yield hit(
+                row["balance"],
+                f"“{label}”结余资金填写 {m(balance)} 万元，应为实际到位资金 − 实际支出资金 = {m(expected)} 万元",
+                m(balance),
+                m(expected),
+            )
 
 
 @rule("F04", Severity.WARNING)
@@ -99,15 +119,16 @@ def received_over_budget(dep: Department, s: Settings) -> Iterator[Hit]:
     else:
         ask = "到位资金仍超过调整后预算，请核对“调整后预算”并在“调整说明”中写明原因"
     over = [
-        row for _, row in _filled_sources(dep)
-        if (_n(row, "received") or 0.0) > ((_n(row, "adjusted") if _n(row, "adjusted") is not None else _n(row, "budget")) or 0.0) + s.money_tolerance
+        row
+        for _, row in _filled_sources(dep)
+        if (_n(row, "received") or 0.0)
+        > ((_n(row, "adjusted") if _n(row, "adjusted") is not None else _n(row, "budget")) or 0.0) + s.money_tolerance
     ]
     # the cell to fix: 调整后预算 of the source row that received more than its budget
     cell = over[0]["adjusted"] if over and "adjusted" in over[0] else _total_cell(dep, "received")
     yield hit(
         cell,
-        f"实际到位资金 {m(dep.received)} 万元超过{base_label} {m(base)} 万元：资金到位率 {rate}，"
-        f"比年初预算多到位 {m(added)} 万元。{ask}",
+        f"实际到位资金 {m(dep.received)} 万元超过{base_label} {m(base)} 万元：资金到位率 {rate}，比年初预算多到位 {m(added)} 万元。{ask}",
         m(dep.received),
         rate,
     )
@@ -118,7 +139,12 @@ def execution_over_100(dep: Department, s: Settings) -> Iterator[Hit]:
     """预算执行率超过 100%"""
     if dep.execution_rate is not None and dep.execution_rate > 1 + s.rate_tolerance:
         base = "调整后预算" if dep.adjusted is not None else "实际到位资金"
-        yield hit(_total_cell(dep, "spent"), f"预算执行率 {pct(dep.execution_rate)} 超过 100%：实际支出资金 {m(dep.spent)} 万元大于{base}，请核对支出或调整后预算", m(dep.spent), pct(dep.execution_rate))
+        yield hit(
+            _total_cell(dep, "spent"),
+            f"预算执行率 {pct(dep.execution_rate)} 超过 100%：实际支出资金 {m(dep.spent)} 万元大于{base}，请核对支出或调整后预算",
+            m(dep.spent),
+            pct(dep.execution_rate),
+        )
 
 
 @rule("F06", Severity.WARNING)
@@ -194,7 +220,12 @@ def uses_do_not_add_up(dep: Department, s: Settings) -> Iterator[Hit]:
         if total is None:
             continue
         if abs(b + p - total) > s.money_tolerance:
-            yield hit(basic[column], f"“{COLUMN_LABELS[column]}”基本支出 {m(b)} + 项目支出 {m(p)} = {m(b + p)} 万元，与合计 {m(total)} 万元不符", m(b + p), m(total))
+            yield hit(
+                basic[column],
+                f"“{COLUMN_LABELS[column]}”基本支出 {m(b)} + 项目支出 {m(p)} = {m(b + p)} 万元，与合计 {m(total)} 万元不符",
+                m(b + p),
+                m(total),
+            )
 
 
 @rule("F10", Severity.WARNING)
@@ -202,7 +233,12 @@ def low_project_execution(dep: Department, s: Settings) -> Iterator[Hit]:
     """项目支出执行率低于 90%"""
     rate = dep.project_rate
     if rate is not None and rate < s.execution_rate_min - 1e-12:
-        yield hit(_cell(dep, "项目支出", "spent"), f"项目支出执行率 {pct(rate)} 低于 {s.execution_rate_min:.0%}，请分析项目资金未支出的原因并在“执行偏差原因”中说明", "", pct(rate))
+        yield hit(
+            _cell(dep, "项目支出", "spent"),
+            f"项目支出执行率 {pct(rate)} 低于 {s.execution_rate_min:.0%}，请分析项目资金未支出的原因并在“执行偏差原因”中说明",
+            "",
+            pct(rate),
+        )
 
 
 def median_of_others(values: list[float], own: float) -> float | None:
@@ -246,12 +282,16 @@ def looks_like_yuan(batch, s: Settings):
         big = max(sources, key=lambda x: x[1], default=None)
         cell = dep.data.funds[big[0]][column] if big else _total_cell(dep, column)
         names = "、".join(x[1] for x in flagged)
-        yield dep, dep.file, hit(
-            cell,
-            f"{label}合计 {m(value)} 是本批次其他部门中位数 {m(med)} 万元的 {value / med:,.0f} 倍，疑似按“元”填写"
-            f"（涉及：{names}）；金额单位应为万元，按元填写的请除以 10000",
-            m(value),
-            m(value / 10000),
+        yield (
+            dep,
+            dep.file,
+            hit(
+                cell,
+                f"{label}合计 {m(value)} 是本批次其他部门中位数 {m(med)} 万元的 {value / med:,.0f} 倍，疑似按“元”填写"
+                f"（涉及：{names}）；金额单位应为万元，按元填写的请除以 10000",
+                m(value),
+                m(value / 10000),
+            ),
         )
 
 
@@ -263,7 +303,11 @@ def negative_amount(dep: Department, s: Settings) -> Iterator[Hit]:
         for column in S.MONEY_COLUMNS:
             cell = row.get(column)
             if cell is not None and not cell.formula and cell.number is not None and cell.number < 0:
-                yield hit(cell, f"“{label}·{COLUMN_LABELS[column]}”为负数 {m(cell.number)}，金额不能为负，调减请在“调整后预算”中体现", m(cell.number))
+                yield hit(
+                    cell,
+                    f"“{label}·{COLUMN_LABELS[column]}”为负数 {m(cell.number)}，金额不能为负，调减请在“调整后预算”中体现",
+                    m(cell.number),
+                )
 
 
 @rule("F13", Severity.INFO)

@@ -44,7 +44,11 @@ def goal_without_indicator(dep: Department, s: Settings) -> Iterator[Hit]:
         goals[key] = (goal, has)
     for goal, has in goals.values():
         if not has:
-            yield hit(goal, f"年度绩效目标“{goal.text[:40]}”没有对应的三级指标，目标未细化量化；请补充可衡量的产出、效益、满意度指标", goal.text[:200])
+            yield hit(
+                goal,
+                f"年度绩效目标“{goal.text[:40]}”没有对应的三级指标，目标未细化量化；请补充可衡量的产出、效益、满意度指标",
+                goal.text[:200],
+            )
 
 
 @rule("G02", Severity.WARNING)
@@ -85,7 +89,12 @@ def missed_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
             continue
         cell = _c(row, "deviation")
         if cell.blank:
-            yield hit(cell, f"指标“{_name(row)}”目标 {nature}{n(target)}，实际完成 {n(actual)}，未达到目标；请填写偏差原因及改进措施", n(actual), f"{nature}{n(target)}")
+            yield hit(
+                cell,
+                f"指标“{_name(row)}”目标 {nature}{n(target)}，实际完成 {n(actual)}，未达到目标；请填写偏差原因及改进措施",
+                n(actual),
+                f"{nature}{n(target)}",
+            )
 
 
 @rule("G05", Severity.INFO)
@@ -97,7 +106,12 @@ def target_too_low(dep: Department, s: Settings) -> Iterator[Hit]:
             continue
         if actual > target * (1 + s.overshoot) + 1e-9:
             over = actual / target - 1
-            yield hit(_c(row, "actual"), f"指标“{_name(row)}”目标 ≥{n(target)}，实际完成 {n(actual)}，超出 {over:.0%}；目标值可能设定偏低，下年度请结合实际合理设定", n(actual), f"≥{n(target)}")
+            yield hit(
+                _c(row, "actual"),
+                f"指标“{_name(row)}”目标 ≥{n(target)}，实际完成 {n(actual)}，超出 {over:.0%}；目标值可能设定偏低，下年度请结合实际合理设定",
+                n(actual),
+                f"≥{n(target)}",
+            )
 
 
 @rule("G06", Severity.WARNING)
@@ -109,7 +123,11 @@ def coverage(dep: Department, s: Settings) -> Iterator[Hit]:
     lacking = [x for x in S.REQUIRED_GOAL_LEVEL1 if x not in present]
     if lacking:
         cell = Cell(S.SHEET_GOALS, dep.data.goals_header_row, dep.data.goals_columns.get("level1", 0))
-        yield hit(cell, f"绩效指标缺少一级指标：{'、'.join(lacking)}；部门整体绩效目标应包括产出、效益和满意度指标", "、".join(sorted(present - {""})))
+        yield hit(
+            cell,
+            f"绩效指标缺少一级指标：{'、'.join(lacking)}；部门整体绩效目标应包括产出、效益和满意度指标",
+            "、".join(sorted(present - {""})),
+        )
 
 
 @rule("G07", Severity.WARNING)

@@ -55,9 +55,7 @@ def rule(code: str, severity: Severity, *, batch: bool = False, needs_data: bool
 
 
 def _stamp(rule_: Rule, dep_name: str, file: str, h: Hit) -> Finding:
-    return Finding(
-        rule_.code, rule_.severity, dep_name, file, h.sheet, h.row, h.col, h.message, h.filled, h.computed
-    )
+    return Finding(rule_.code, rule_.severity, dep_name, file, h.sheet, h.row, h.col, h.message, h.filled, h.computed)
 
 
 _derived: dict[Any, Any] = {}  # what several rules derive from the department being checked (by `make`)

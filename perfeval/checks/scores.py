@@ -49,7 +49,12 @@ def weights_not_100(dep: Department, s: Settings) -> Iterator[Hit]:
         d = dep.data
         row = d.scores_total_row or d.scores_header_row
         cell = Cell(S.SHEET_SCORES, row, d.scores_columns.get("weight", 0))
-        yield hit(cell, f"全部三级指标分值之和为 {n(dep.total_weight)}，应为 {n(s.total_weight)}；请核对各指标权重", n(dep.total_weight), n(s.total_weight))
+        yield hit(
+            cell,
+            f"全部三级指标分值之和为 {n(dep.total_weight)}，应为 {n(s.total_weight)}；请核对各指标权重",
+            n(dep.total_weight),
+            n(s.total_weight),
+        )
 
 
 @rule("W04", Severity.WARNING)
@@ -60,7 +65,12 @@ def deduction_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
         if w is None or sc is None or sc >= w - s.score_tolerance:
             continue
         if _c(row, "reason").blank:
-            yield hit(_c(row, "reason"), f"指标“{_name(row)}”分值 {n(w)}、得分 {n(sc)}，扣 {n(round(w - sc, 4))} 分但未填写扣分原因", "", n(round(w - sc, 4)))
+            yield hit(
+                _c(row, "reason"),
+                f"指标“{_name(row)}”分值 {n(w)}、得分 {n(sc)}，扣 {n(round(w - sc, 4))} 分但未填写扣分原因",
+                "",
+                n(round(w - sc, 4)),
+            )
 
 
 @rule("W05", Severity.WARNING)
@@ -76,7 +86,11 @@ def duplicate_indicator(dep: Department, s: Settings) -> Iterator[Hit]:
         if first is None:
             seen[key] = _c(row, "level3")
         else:
-            yield hit(_c(row, "level3"), f"三级指标“{_name(row)}”在二级指标“{_c(row, 'level2').text}”下重复出现（首次在 {first.ref}），请合并或改名", _c(row, "level3").text)
+            yield hit(
+                _c(row, "level3"),
+                f"三级指标“{_name(row)}”在二级指标“{_c(row, 'level2').text}”下重复出现（首次在 {first.ref}），请合并或改名",
+                _c(row, "level3").text,
+            )
 
 
 @rule("W06", Severity.ERROR)

@@ -44,7 +44,9 @@ def template_version(dep: Department, s: Settings) -> Iterator[Hit]:
     if cell is None:
         yield Hit(S.SHEET_INFO, 0, 0, f"“基本信息”中没有“模板版本”，应为 {S.TEMPLATE_VERSION}；文件仍按 v1 读取，请改用最新模板")
     elif cell.text != S.TEMPLATE_VERSION:
-        yield hit(cell, f"模板版本为“{cell.text}”，不是 {S.TEMPLATE_VERSION}；文件仍按 v1 读取，请改用最新模板", cell.text, S.TEMPLATE_VERSION)
+        yield hit(
+            cell, f"模板版本为“{cell.text}”，不是 {S.TEMPLATE_VERSION}；文件仍按 v1 读取，请改用最新模板", cell.text, S.TEMPLATE_VERSION
+        )
 
 
 @rule("S05", Severity.ERROR)

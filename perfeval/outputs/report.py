@@ -67,7 +67,14 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
         fund_rows.append({"label": label, **{k: format_money(v) for k, v in values.items()}})
     fund_rows.insert(
         sum(1 for r in fund_rows if r["label"] in S.SOURCE_ROWS),
-        {"label": "合计", "budget": _money(dep.budget), "adjusted": format_money(dep.adjusted), "received": _money(dep.received), "spent": _money(dep.spent), "balance": _money(dep.balance)},
+        {
+            "label": "合计",
+            "budget": _money(dep.budget),
+            "adjusted": format_money(dep.adjusted),
+            "received": _money(dep.received),
+            "spent": _money(dep.spent),
+            "balance": _money(dep.balance),
+        },
     )
     goals: list[str] = []
     indicators = []
@@ -81,20 +88,21 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
             nature = _t(row["nature"].raw) if "nature" in row else ""
             target = _t(row["target"].raw) if "target" in row else ""
             actual = _t(row["actual"].raw) if "actual" in row else ""
-            indicators.append({
-                "level1": _t(row["level1"].raw) if "level1" in row else "",
-                "level2": _t(row["level2"].raw) if "level2" in row else "",
-                "level3": _t(level3.raw),
-                "target": f"{nature if nature != '定性' else ''}{target}{unit if target else ''}",
-                "actual": f"{actual}{unit if actual else ''}",
-            })
+            indicators.append(
+                {
+                    "level1": _t(row["level1"].raw) if "level1" in row else "",
+                    "level2": _t(row["level2"].raw) if "level2" in row else "",
+                    "level3": _t(level3.raw),
+                    "target": f"{nature if nature != '定性' else ''}{target}{unit if target else ''}",
+                    "actual": f"{actual}{unit if actual else ''}",
+                }
+            )
     level1 = {normalize_label(x.name) for x in dep.level1} - {""}
     level2 = {(x.parent, x.name) for x in dep.level2 if x.name}
     problems, suggestions = _items(data.items, "存在问题"), _items(data.items, "相关建议")
     execution_formula = "实际支出资金 ÷ 调整后预算" if dep.adjusted is not None else "实际支出资金 ÷ 实际到位资金（预算未调整）"
     findings = [
-        {"severity": f.severity.value, "code": f.code, "location": f.location or "—", "message": _t(f.message)}
-        for f in dep.findings
+        {"severity": f.severity.value, "code": f.code, "location": f.location or "—", "message": _t(f.message)} for f in dep.findings
     ]
     return {
         "name": _t(dep.name),
@@ -130,16 +138,24 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
         "grade": dep.grade or "—",
         "score_rate": f"{dep.score_rate:.0%}" if dep.score_rate is not None else "—",
         "analysis": [
-            {"name": _t(x.name), "weight": format_number(x.weight), "score": format_number(x.score), "rate": f"{x.rate:.0%}" if x.rate is not None else "—"}
+            {
+                "name": _t(x.name),
+                "weight": format_number(x.weight),
+                "score": format_number(x.score),
+                "rate": f"{x.rate:.0%}" if x.rate is not None else "—",
+            }
             for x in dep.level1
         ],
         "problems": _first_second(problems) or ["无"],
         "suggestions": [f"{i}. {x}" for i, x in enumerate(suggestions, start=1)] or ["无"],
-        "other_matters": _t(dep.data.conclusion["other_matters"].raw) if "other_matters" in dep.data.conclusion and not dep.data.conclusion["other_matters"].blank else "无",
+        "other_matters": _t(dep.data.conclusion["other_matters"].raw)
+        if "other_matters" in dep.data.conclusion and not dep.data.conclusion["other_matters"].blank
+        else "无",
         "findings": findings,
         "findings_summary": (
             f"perfeval 审核共发现 {len(findings)} 条问题（错误 {dep.errors} 条，警告 {dep.warnings} 条），位置指向原工作簿中需要修改的单元格。"
-            if findings else "perfeval 审核未发现问题。"
+            if findings
+            else "perfeval 审核未发现问题。"
         ),
     }
 

@@ -103,35 +103,49 @@ def build_report_template(target: Path) -> Path:
     para("报告日期：{{ run_date }}　　评价得分：{{ score }}分　　评价等级：{{ grade }}", center=True)
 
     para("一、部门整体基本情况", "Heading 1")
-    table([
-        ["项目名称", "{{ project }}"],
-        ["评价年度", "{{ year_text }}"],
-        ["评价类型", "{{ eval_type }}"],
-        ["评价对象名称", "{{ name }}"],
-        ["实施目的", "{{ purpose }}"],
-        ["资金情况", "预算安排资金 {{ budget }} 万元，实际到位资金 {{ received }} 万元，实际支出资金 {{ spent }} 万元，结余资金 {{ balance }} 万元"],
-        ["预算执行率", "{{ execution_rate }}（{{ execution_formula }}）"],
-    ], [3.5, 12.3])
+    table(
+        [
+            ["项目名称", "{{ project }}"],
+            ["评价年度", "{{ year_text }}"],
+            ["评价类型", "{{ eval_type }}"],
+            ["评价对象名称", "{{ name }}"],
+            ["实施目的", "{{ purpose }}"],
+            [
+                "资金情况",
+                "预算安排资金 {{ budget }} 万元，实际到位资金 {{ received }} 万元，实际支出资金 {{ spent }} 万元，结余资金 {{ balance }} 万元",
+            ],
+            ["预算执行率", "{{ execution_rate }}（{{ execution_formula }}）"],
+        ],
+        [3.5, 12.3],
+    )
     para("资金情况（万元）")
-    table([
-        ["项目", "预算安排资金", "调整后预算", "实际到位资金", "实际支出资金", "结余资金"],
-        ["{%tr for r in fund_rows %}", "", "", "", "", ""],
-        ["{{ r.label }}", "{{ r.budget }}", "{{ r.adjusted }}", "{{ r.received }}", "{{ r.spent }}", "{{ r.balance }}"],
-        ["{%tr endfor %}", "", "", "", "", ""],
-    ], [3.1, 2.6, 2.6, 2.6, 2.6, 2.3])
-    para("资金到位率 {{ arrival_rate }}，预算执行率 {{ execution_rate }}，预算调整率 {{ adjustment_rate }}，结余率 {{ balance_rate }}；基本支出执行率 {{ basic_rate }}，项目支出执行率 {{ project_rate }}。")
+    table(
+        [
+            ["项目", "预算安排资金", "调整后预算", "实际到位资金", "实际支出资金", "结余资金"],
+            ["{%tr for r in fund_rows %}", "", "", "", "", ""],
+            ["{{ r.label }}", "{{ r.budget }}", "{{ r.adjusted }}", "{{ r.received }}", "{{ r.spent }}", "{{ r.balance }}"],
+            ["{%tr endfor %}", "", "", "", "", ""],
+        ],
+        [3.1, 2.6, 2.6, 2.6, 2.6, 2.3],
+    )
+    para(
+        "资金到位率 {{ arrival_rate }}，预算执行率 {{ execution_rate }}，预算调整率 {{ adjustment_rate }}，结余率 {{ balance_rate }}；基本支出执行率 {{ basic_rate }}，项目支出执行率 {{ project_rate }}。"
+    )
 
     para("二、部门整体绩效目标", "Heading 1")
     para("{%p for g in goals %}")
     para("{{ loop.index }}. {{ g }}")
     para("{%p endfor %}")
     para("{%p if indicators %}")
-    table([
-        ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值"],
-        ["{%tr for i in indicators %}", "", "", "", ""],
-        ["{{ i.level1 }}", "{{ i.level2 }}", "{{ i.level3 }}", "{{ i.target }}", "{{ i.actual }}"],
-        ["{%tr endfor %}", "", "", "", ""],
-    ], [2.6, 2.8, 4.4, 3.0, 3.0])
+    table(
+        [
+            ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值"],
+            ["{%tr for i in indicators %}", "", "", "", ""],
+            ["{{ i.level1 }}", "{{ i.level2 }}", "{{ i.level3 }}", "{{ i.target }}", "{{ i.actual }}"],
+            ["{%tr endfor %}", "", "", "", ""],
+        ],
+        [2.6, 2.8, 4.4, 3.0, 3.0],
+    )
     para("{%p else %}")
     para("年度绩效目标未细化为可衡量的三级指标。")
     para("{%p endif %}")
@@ -144,7 +158,9 @@ def build_report_template(target: Path) -> Path:
     para("{{ line }}")
     para("{%p endfor %}")
     para("（三）绩效评价指标体系", "Heading 2")
-    para("本次评价指标体系包括一级指标{{ level1_count }}项、二级指标{{ level2_count }}个、三级指标{{ level3_count }}个（按指标评分表统计），总分值{{ total_weight }}分。")
+    para(
+        "本次评价指标体系包括一级指标{{ level1_count }}项、二级指标{{ level2_count }}个、三级指标{{ level3_count }}个（按指标评分表统计），总分值{{ total_weight }}分。"
+    )
     para("（四）评价方法", "Heading 2")
     para("{{ method }}")
     para("（五）数据采集及处理方法", "Heading 2")
@@ -157,13 +173,16 @@ def build_report_template(target: Path) -> Path:
     para("四、评价结论和绩效分析", "Heading 1")
     para("经综合评价，{{ name }}{{ year_text }}部门整体支出绩效评价得分{{ score }}分，评价等级为“{{ grade }}”。")
     para("绩效分析")
-    table([
-        ["一级指标", "分值", "得分", "得分率"],
-        ["{%tr for x in analysis %}", "", "", ""],
-        ["{{ x.name }}", "{{ x.weight }}", "{{ x.score }}", "{{ x.rate }}"],
-        ["{%tr endfor %}", "", "", ""],
-        ["合计", "{{ total_weight }}", "{{ score }}", "{{ score_rate }}"],
-    ], [6.0, 3.2, 3.2, 3.4])
+    table(
+        [
+            ["一级指标", "分值", "得分", "得分率"],
+            ["{%tr for x in analysis %}", "", "", ""],
+            ["{{ x.name }}", "{{ x.weight }}", "{{ x.score }}", "{{ x.rate }}"],
+            ["{%tr endfor %}", "", "", ""],
+            ["合计", "{{ total_weight }}", "{{ score }}", "{{ score_rate }}"],
+        ],
+        [6.0, 3.2, 3.2, 3.4],
+    )
 
     para("五、存在问题", "Heading 1")
     para("{%p for x in problems %}")
@@ -179,12 +198,15 @@ def build_report_template(target: Path) -> Path:
     para("附录：审核发现的问题", "Heading 1")
     para("{{ findings_summary }}")
     para("{%p if findings %}")
-    table([
-        ["级别", "代码", "位置", "说明"],
-        ["{%tr for f in findings %}", "", "", ""],
-        ["{{ f.severity }}", "{{ f.code }}", "{{ f.location }}", "{{ f.message }}"],
-        ["{%tr endfor %}", "", "", ""],
-    ], [1.4, 1.4, 3.0, 10.0])
+    table(
+        [
+            ["级别", "代码", "位置", "说明"],
+            ["{%tr for f in findings %}", "", "", ""],
+            ["{{ f.severity }}", "{{ f.code }}", "{{ f.location }}", "{{ f.message }}"],
+            ["{%tr endfor %}", "", "", ""],
+        ],
+        [1.4, 1.4, 3.0, 10.0],
+    )
     para("{%p endif %}")
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
