@@ -291,3 +291,30 @@ def test_the_summary_is_a_plain_xlsxwriter_workbook(tmp_path, monkeypatch):
     assert len(made) == 1 and type(made[0]) is xlsxwriter.workbook.Workbook
     assert {type(ws) for ws in made[0].worksheets()} == {xlsxwriter.worksheet.Worksheet}
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+
+
+@pytest.mark.parametrize("guarded", [True, False], ids=["as written", "without the guard (the failure it prevents)"])
+def test_text_that_looks_like_rich_text_xml_reads_back_as_that_text(tmp_path, make_workbook, monkeypatch, guarded):
+    """xlsxwriter takes a shared string "<r>…</r>" for its own rich-text XML and writes it
+    unescaped: a department named so would vanish from the summary, or break it."""
+    from python_calamine import CalamineWorkbook
+
+    if not guarded:
+        monkeypatch.setattr(summary_module, "looks_rich", lambda text: False)
+    name, level1 = "<r>甲局</r>", "<r><t>决策</t></r>"
+    spec = clean_spec()
+    spec["基本信息"]["部门名称"] = name
+    for row in spec["指标评分"]:
+        if row.get("一级指标") == "部门管理":
+            row["一级指标"] = level1
+    make_workbook(spec, name="a.xlsx", folder=tmp_path / "inbox")
+    process(tmp_path / "inbox", tmp_path / "out", Settings(), RUN_DATE, reports=False)
+    book = CalamineWorkbook.from_path(str(tmp_path / "out" / SUMMARY_NAME))
+    overview = book.get_sheet_by_name("总览").to_python()
+    scores = book.get_sheet_by_name("指标得分").to_python()
+    own = book.get_sheet_by_index(4).to_python()
+    found = (overview[4][0], level1 in scores[3], any(name in row for row in own))
+    if guarded:
+        assert found == (name, True, True)
+    else:
+        assert found != (name, True, True)

@@ -25,6 +25,30 @@ if TYPE_CHECKING:
     from ..model import Department
     from ..results import RunResult
 
+
+def looks_rich(text: str) -> bool:
+    """xlsxwriter writes a string that starts with "<r>" and ends with "</r>" into its shared
+    strings as rich-text XML, unescaped (its own rich strings look like that): such a text from
+    an input would vanish, or break the file."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
+class SummaryWriter(Writer):
+    """Writer for the summary's xlsxwriter sheets: a text that looks like rich-text XML is
+    written as a rich string of plain runs (`write_rich_string`, which escapes each run),
+    so it reads back as the very text."""
+
+    def text(self, r: int, c: int, value: object, fmt: object = None) -> None:
+        if value is None or value == "":
+            self.ws.write_blank(r, c, None, fmt or self.st.text)
+            return
+        text = clip(str(value))
+        if looks_rich(text):  # three runs: write_rich_string takes no fewer
+            self.ws.write_rich_string(r, c, text[:1], text[1:2], text[2:], fmt or self.st.text)
+        else:
+            self.ws.write_string(r, c, text, fmt or self.st.text)
+
+
 OVERVIEW_COLUMNS = (
     ("部门名称", 24),
     ("部门编码", 12),
@@ -75,15 +99,15 @@ def _write(result: RunResult, path: Path) -> None:
     scores = wb.add_worksheet("指标得分")
     findings = wb.add_worksheet("异常清单")
     stats = wb.add_worksheet("统计")
-    _overview(Writer(overview, st), result, sheet_of)
-    _scores(Writer(scores, st), result)
-    _findings(Writer(findings, st), result, sheet_of)
-    _stats(wb, Writer(stats, st), result)
+    _overview(SummaryWriter(overview, st), result, sheet_of)
+    _scores(SummaryWriter(scores, st), result)
+    _findings(SummaryWriter(findings, st), result, sheet_of)
+    _stats(wb, SummaryWriter(stats, st), result)
     rows = finding_rows(result)
     for dep in deps:
         first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
         where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
-        department_sheet(Writer(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
+        department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
     print_setup(wb)
     overview.activate()
     wb.close()
@@ -154,7 +178,10 @@ def _scores(w: Writer, result: RunResult) -> None:
     groups = level1 + ["合计"]
     for g, name in enumerate(groups):
         c = 2 + g * 3
-        ws.merge_range(hr, c, hr, c + 2, clip(name) or "（未填一级指标）", st.header)
+        title = clip(name) or "（未填一级指标）"
+        ws.merge_range(hr, c, hr, c + 2, "" if looks_rich(title) else title, st.header)
+        if looks_rich(title):  # a merged cell's rich text: merge blank, then write the first cell
+            w.text(hr, c, title, st.header)
         for k, sub in enumerate(("得分", "分值", "得分率")):
             ws.write_string(hr + 1, c + k, sub, st.header)
         ws.set_column(c, c + 2, 9)
