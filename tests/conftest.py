@@ -4,6 +4,7 @@ import copy
 import importlib.util
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -71,3 +72,22 @@ _office_installed = pytest.mark.skipif(
 def needs_office(test: Callable) -> Callable:
     """A test that opens an output in LibreOffice: seconds each, so outside the inner loop."""
     return pytest.mark.slow(_office_installed(test))
+
+
+def office_convert(sources: list[Path], target: str, outdir: Path, profile: Path, timeout: int = 240) -> subprocess.CompletedProcess[bytes]:
+    """LibreOffice, headless, converts `sources` to `target` (pdf, ods, xls …) into `outdir`,
+    with a profile of its own (a shared one would lock when tests run side by side)."""
+    return subprocess.run(
+        [
+            soffice() or "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            *map(str, sources),
+        ],
+        capture_output=True,
+        timeout=timeout,
+    )

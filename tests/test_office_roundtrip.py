@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 
 import pytest
@@ -11,7 +10,7 @@ from perfeval.config import Settings
 from perfeval.pipeline import analyze
 from perfeval.results import department_json
 
-from .conftest import INBOX, SEED_FILE, needs_office, soffice
+from .conftest import INBOX, SEED_FILE, needs_office, office_convert
 
 FORMATS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
 
@@ -30,20 +29,7 @@ def converted(tmp_path_factory):
     paths = {}
     for ext, target in FORMATS.items():
         folder = out / ext
-        proc = subprocess.run(
-            [
-                soffice() or "soffice",
-                "--headless",
-                f"-env:UserInstallation=file://{profile}",
-                "--convert-to",
-                target,
-                "--outdir",
-                str(folder),
-                str(SEED_FILE),
-            ],
-            capture_output=True,
-            timeout=240,
-        )
+        proc = office_convert([SEED_FILE], target, folder, profile)
         path = folder / f"{SEED_FILE.stem}.{ext}"
         assert proc.returncode == 0 and path.exists(), proc.stderr.decode(errors="replace")
         paths[ext] = path
@@ -60,20 +46,7 @@ def test_office_saved_copies_read_the_same(converted, ext):
 @needs_office
 def test_every_sample_survives_an_office_round_trip(tmp_path):
     profile = tmp_path / "profile"
-    proc = subprocess.run(
-        [
-            soffice() or "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{profile}",
-            "--convert-to",
-            "ods",
-            "--outdir",
-            str(tmp_path),
-            *map(str, sorted(INBOX.glob("*.xlsx"))),
-        ],
-        capture_output=True,
-        timeout=300,
-    )
+    proc = office_convert(sorted(INBOX.glob("*.xlsx")), "ods", tmp_path, profile, timeout=300)
     assert proc.returncode == 0
     for path in sorted(INBOX.glob("*.xlsx")):
         assert _results(tmp_path / f"{path.stem}.ods") == _results(path), path.name

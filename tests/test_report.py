@@ -16,7 +16,7 @@ from perfeval.outputs.report import default_template_bytes, write_report
 from perfeval.outputs.report_template import build_report_template
 from perfeval.pipeline import analyze, process
 
-from .conftest import INBOX, SEED_FILE, clean_spec, needs_office, soffice
+from .conftest import INBOX, SEED_FILE, clean_spec, needs_office, office_convert
 
 GOLDEN = Path(__file__).parent / "golden" / "seed_report.txt"
 RUN_DATE = date(2024, 3, 1)
@@ -130,20 +130,7 @@ def test_committed_template_is_the_default(tmp_path):
 @needs_office
 def test_report_converts_to_pdf_with_name_and_score(tmp_path):
     out = write_report(_dep(SEED_FILE), tmp_path / "兰州新区科技发展局.docx", RUN_DATE)
-    proc = subprocess.run(
-        [
-            soffice() or "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(out),
-        ],
-        capture_output=True,
-        timeout=240,
-    )
+    proc = office_convert([out], "pdf", tmp_path, tmp_path / "lo", timeout=240)
     pdf = tmp_path / "兰州新区科技发展局.pdf"
     assert proc.returncode == 0 and pdf.exists(), proc.stderr
     pdftotext = shutil.which("pdftotext")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -18,7 +17,7 @@ from perfeval.outputs.xlsxkit import EXCEL_MAX_CELL, sheet_names
 from perfeval.pipeline import process
 from perfeval.results import CSV_COLUMNS
 
-from .conftest import INBOX, clean_spec, needs_office, soffice
+from .conftest import INBOX, clean_spec, needs_office, office_convert
 
 RUN_DATE = date(2024, 3, 1)
 
@@ -200,20 +199,7 @@ def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch, pooled
 @needs_office
 def test_summary_opens_in_libreoffice(outputs, tmp_path):
     _, out = outputs
-    proc = subprocess.run(
-        [
-            soffice() or "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(out / SUMMARY_NAME),
-        ],
-        capture_output=True,
-        timeout=180,
-    )
+    proc = office_convert([out / SUMMARY_NAME], "pdf", tmp_path, tmp_path / "lo", timeout=180)
     pdf = tmp_path / "绩效评价汇总.pdf"
     assert proc.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10000, proc.stderr
 

@@ -34,7 +34,7 @@ from perfeval.outputs.fastbook import Book, deflated, quote_sheet, shared_string
 from perfeval.outputs.xlsxkit import CELL_STYLES, EXCEL_MAX_CELL, STYLE_SPECS, TRUNCATED, Styles, clip, new_workbook, print_setup
 from perfeval.pipeline import analyze
 
-from .conftest import INBOX, ROOT, clean_spec, needs_office, soffice
+from .conftest import INBOX, ROOT, clean_spec, needs_office, office_convert
 
 RUN_DATE = date(2024, 3, 1)
 BENCHMARKS = ROOT / "benchmarks"
@@ -542,20 +542,7 @@ def test_a_department_book_converts_to_pdf_in_libreoffice(departments, tmp_path)
     dep = with_texts(dep, [f.message for f in dep.findings] + [t for t in AWKWARD if len(t) < 100])
     book = tmp_path / "部门.xlsx"
     book.write_bytes(own_book(dep))
-    proc = subprocess.run(
-        [
-            soffice() or "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(book),
-        ],
-        capture_output=True,
-        timeout=180,
-    )
+    proc = office_convert([book], "pdf", tmp_path, tmp_path / "lo", timeout=180)
     pdf = tmp_path / "部门.pdf"
     assert proc.returncode == 0 and pdf.exists() and pdf.stat().st_size > 5000, proc.stderr
     assert b"Error" not in proc.stderr, proc.stderr
