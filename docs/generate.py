@@ -66,7 +66,12 @@ def render_rules() -> str:
         "",
         cat.intro,
         "",
-        f"共 {len(cat.entries)} 条规则，其中 {len(cat.entries) - len(planned)} 条已实现，{len(planned)} 条规划中（{'、'.join(planned)}）。",
+        f"共 {len(cat.entries)} 条规则，"
+        + (
+            f"其中 {len(cat.entries) - len(planned)} 条已实现，{len(planned)} 条规划中（{'、'.join(planned)}）。"
+            if planned
+            else "全部已实现。"
+        ),
         "",
         "- [通用约定](#通用约定)",
     ]

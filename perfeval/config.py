@@ -31,6 +31,9 @@ class Settings:
     rate_tolerance: float = 0.001  # 0.1 percentage points
     rounded_rate_tolerance: float = 0.005  # a rate typed as a whole percentage
     score_tolerance: float = 0.01
+    # W09: 得分 against 预算执行率 × 分值. Evaluators commonly give such a score in whole or half
+    # points (9.8 written as 10, or 9.5): half a point allows that rounding, and no more
+    execution_score_tolerance: float = 0.5
     total_weight: float = 100.0
     overshoot: float = 0.20  # G05
     unit_factor: float = 10000.0  # F11
@@ -79,6 +82,7 @@ _KEYS = {
         "rate": "rate_tolerance",
         "rounded_rate": "rounded_rate_tolerance",
         "score": "score_tolerance",
+        "execution_score": "execution_score_tolerance",
     },
 }
 PERCENT_KEYS = {"execution_rate_min", "adjustment_rate_max", "arrival_rate_max", "overshoot"}

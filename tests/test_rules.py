@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from perfeval import catalogue
 from perfeval.checks import RULES
 from perfeval.config import Settings
 from perfeval.inbox import discover
@@ -137,12 +138,25 @@ def add_goal(**row):
     return mutate
 
 
+def no_amounts(s: Spec) -> None:
+    """Every amount of the funds table left blank: no rate can be computed."""
+    s["资金情况"]["rows"] = {}
+
+
 def every_spent(s: Spec) -> None:
     """Every source row spends all it received (and its balance is 0)."""
     for row in s["资金情况"]["rows"].values():
         if "实际到位资金" in row:
             row["实际支出资金"], row["结余资金"] = row["实际到位资金"], 0
 
+
+# 绩效目标 row 0 as the catalogue's W07 example has it: 35 of ≥40 公里, missed
+missed_road = both(
+    goal(0, "三级指标", "市政道路维护里程"),
+    goal(0, "指标值", 40),
+    goal(0, "计量单位", "公里"),
+    goal(0, "实际完成值", 35),
+)
 
 SEED_TABLE = [
     {"一级指标": "部门整体支出率", "报告得分": 8, "报告得分率": 0.80},
@@ -162,6 +176,7 @@ class Case:
     post: Callable | None = None
     cell: str | None = None  # expected 工作表!单元格 where it fires ("" for sheet-level)
     raw: bytes | None = None  # write these bytes instead of a workbook
+    message: str | None = None  # the whole message where it fires (the catalogue's example says it)
 
 
 # The clean sample (samples/specs.py CLEAN), the numbers the near misses below start from:
@@ -275,6 +290,42 @@ CASES = [
     ),
     Case("F13", False, "zero balance written 0.00", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", 0))),
     Case(
+        "F14",
+        True,
+        "adjusted by 3.75% with no 调整说明",
+        ffield("调整说明", None),
+        cell="资金情况!B13",
+        message=catalogue.get("F14").message,
+    ),
+    Case(
+        "F14",
+        True,
+        "adjusted by exactly 30% (F07 silent) with no 调整说明",
+        both(fund("市级资金", "调整后预算", 4400), ffield("调整说明", None)),
+    ),
+    Case(
+        "F14",
+        False,
+        "adjusted by 32.5% with no 调整说明: F07 warns, F14 keeps quiet",
+        both(fund("市级资金", "调整后预算", 4500), ffield("调整说明", None)),
+    ),
+    Case(
+        "F14",
+        False,
+        "调整后预算 0.005 over 预算安排资金 (within 0.01), no 调整说明",
+        both(fund("市级资金", "调整后预算", 3200.005), ffield("调整说明", None)),
+    ),
+    Case(
+        "F15",
+        True,
+        "no amounts, reported 65.6%, no reason",
+        both(no_amounts, ffield("报告预算执行率", 0.656)),
+        cell="资金情况!B14",
+        message=catalogue.get("F15").message,
+    ),
+    Case("F15", False, "no amounts, reported exactly 90%, no reason", both(no_amounts, ffield("报告预算执行率", 0.90))),
+    Case("F15", False, "amounts given (F06 checks 97.99%), reported 65.6%, no reason", ffield("报告预算执行率", 0.656)),
+    Case(
         "G01",
         True,
         "a goal with no indicator",
@@ -332,9 +383,77 @@ CASES = [
     Case("W05", False, "the same name under another 二级", score(3, "三级指标", "预算编制科学性")),
     Case("W06", True, "blank score", score(0, "得分", None), cell="指标评分!F3"),
     Case("W06", False, "score 0 written", score(0, "得分", 0)),
-    Case("C01", True, "评价得分 95 against 91", cfield("评价得分", 95), cell="评价结论!B2"),
-    Case("C01", False, "评价得分 written 91分", cfield("评价得分", "91分")),
-    Case("C02", True, "grade 良 against 91", cfield("评价等级", "良"), cell="评价结论!B3"),
+    Case(
+        "W07",
+        True,
+        "full marks 3 of 3 on an indicator done 35 of ≥40",
+        both(missed_road, score(1, "三级指标", "市政道路维护里程")),
+        cell="指标评分!F4",
+        message=catalogue.get("W07").message,
+    ),
+    Case(
+        "W07",
+        True,
+        "full marks written 2.995 of 3 (within 0.01)",
+        both(missed_road, score(1, "三级指标", "市政道路维护里程"), score(1, "得分", 2.995)),
+        cell="指标评分!F4",
+    ),
+    Case(
+        "W07",
+        False,
+        "2.98 of 3: not full marks",
+        both(missed_road, score(1, "三级指标", "市政道路维护里程"), score(1, "得分", 2.98)),
+    ),
+    Case(
+        "W07",
+        False,
+        "full marks, the target met exactly (40 of ≥40)",
+        both(missed_road, goal(0, "实际完成值", 40), score(1, "三级指标", "市政道路维护里程")),
+    ),
+    Case(
+        "W07",
+        False,
+        "the name twice in 绩效目标: not matched",
+        both(missed_road, goal(1, "三级指标", "市政道路维护里程"), score(1, "三级指标", "市政道路维护里程")),
+    ),
+    Case(
+        "W08",
+        True,
+        "3 of 3 on an indicator with no 实际完成值",
+        both(goal(3, "三级指标", "科技企业满意度"), goal(3, "实际完成值", None)),
+        cell="指标评分!F23",
+        message=catalogue.get("W08").message,
+    ),
+    Case(
+        "W08",
+        True,
+        "a 定性 indicator with no 实际完成值, 0.5 of 3",
+        both(
+            goal(3, "三级指标", "科技企业满意度"),
+            goal(3, "指标性质", "定性"),
+            goal(3, "指标值", "较上年提高"),
+            goal(3, "实际完成值", None),
+            score(20, "得分", 0.5),
+        ),
+        cell="指标评分!F23",
+    ),
+    Case(
+        "W08",
+        False,
+        "0 of 3 on an indicator with no 实际完成值",
+        both(goal(3, "三级指标", "科技企业满意度"), goal(3, "实际完成值", None), score(20, "得分", 0)),
+    ),
+    Case("W09", True, "预算执行率 9.29 of 10 against 97.99% × 10 = 9.799 (0.509 off)", score(0, "得分", 9.29), cell="指标评分!F3"),
+    Case("W09", False, "预算执行率 9.3 of 10 against 9.799 (within half a point)", score(0, "得分", 9.3)),
+    Case(
+        "W09",
+        False,
+        "项目预算执行率 9 of 10: a project's rate, not the department's",
+        both(score(0, "三级指标", "项目预算执行率"), score(0, "得分", 9)),
+    ),
+    Case("C01", True, "评价得分 95 against 92.8", cfield("评价得分", 95), cell="评价结论!B2"),
+    Case("C01", False, "评价得分 written 92.8分", cfield("评价得分", "92.8分")),
+    Case("C02", True, "grade 良 against 92.8", cfield("评价等级", "良"), cell="评价结论!B3"),
     Case("C02", False, "grade 优 for a total of exactly 90", score(0, "得分", 7)),
     Case(
         "C03", True, "no 存在问题 listed", conclusion("items", lambda items: [i for i in items if i["类别"] != "存在问题"]), cell="评价结论"
@@ -354,7 +473,7 @@ CASES = [
         conclusion("items", lambda items: [{**items[0], "关联指标": "预算 执行率"}] + items[1:]),
     ),
     Case("C05", True, "reported 一级 score off", analysis(0, "报告得分", 9), cell="评价结论!B39"),
-    Case("C05", False, "reported 一级 score 8.005 against 8 (within 0.01)", analysis(0, "报告得分", 8.005)),
+    Case("C05", False, "reported 一级 score 9.805 against 9.8 (within 0.01)", analysis(0, "报告得分", 9.805)),
     Case("C06", True, "reported rate 94% against 85%", analysis(1, "报告得分率", 0.94), cell="评价结论!C40"),
     Case("C06", False, "reported rate 85.09% against 85% (within 0.1 points)", analysis(1, "报告得分率", 0.8509)),
     Case("C07", True, "the seed's table: implied weights 98.09", conclusion("analysis", SEED_TABLE), cell="评价结论!C47"),
@@ -399,6 +518,8 @@ def test_rule(tmp_path, make_workbook, case: Case):
         assert {f.severity for f in hits} == {RULES[case.code].severity}
         if case.cell is not None:
             assert case.cell in {f.location for f in hits}, [f.location for f in hits]
+        if case.message is not None:
+            assert case.message in {f.message for f in hits}, [f.message for f in hits]
         for f in hits:
             assert f.message and f.department and f.file == "部门.xlsx"
     else:
@@ -408,7 +529,7 @@ def test_rule(tmp_path, make_workbook, case: Case):
 def test_clean_sample_is_silent(tmp_path, make_workbook):
     deps, findings = _run(tmp_path, make_workbook, Case("", False, "clean"))
     assert findings == []
-    assert deps[0].total_score == 91 and deps[0].grade == "优"
+    assert deps[0].total_score == 92.8 and deps[0].grade == "优"
 
 
 # --- silent cases are near misses ----------------------------------------------------------

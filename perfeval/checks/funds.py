@@ -158,22 +158,25 @@ def low_execution_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
         yield hit(reason, f"预算执行率 {pct(rate)} 低于 {s.execution_rate_min:.0%}，请在“执行偏差原因”中说明未支出的原因", "", pct(rate))
 
 
+def _large_adjustment(dep: Department, s: Settings) -> tuple[str, str] | None:
+    """(what is large, the rate) where the budget was adjusted beyond F07's thresholds."""
+    if dep.adjustment_rate is not None and abs(dep.adjustment_rate) > s.adjustment_rate_max:
+        return f"预算调整率 {pct(dep.adjustment_rate)} 超过 {s.adjustment_rate_max:.0%}", pct(dep.adjustment_rate)
+    if dep.arrival_rate is not None and dep.arrival_rate > s.arrival_rate_max:
+        return f"资金到位率 {pct(dep.arrival_rate)} 超过 {s.arrival_rate_max:.0%}", pct(dep.arrival_rate)
+    return None
+
+
 @rule("F07", Severity.WARNING)
 def adjustment_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
     """预算调整幅度大（调整率超过 30% 或到位率超过 130%）且无调整说明"""
-    big_adjust = dep.adjustment_rate is not None and abs(dep.adjustment_rate) > s.adjustment_rate_max
-    big_arrival = dep.arrival_rate is not None and dep.arrival_rate > s.arrival_rate_max
-    if not (big_adjust or big_arrival):
+    large = _large_adjustment(dep, s)
+    if large is None:
         return
     note = _field(dep, "adjustment_note")
     if not note.blank:
         return
-    if big_adjust:
-        what = f"预算调整率 {pct(dep.adjustment_rate)} 超过 {s.adjustment_rate_max:.0%}"
-        value = pct(dep.adjustment_rate)
-    else:
-        what = f"资金到位率 {pct(dep.arrival_rate)} 超过 {s.arrival_rate_max:.0%}"
-        value = pct(dep.arrival_rate)
+    what, value = large
     yield hit(note, f"{what}，但“调整说明”为空，请说明年中追加或调减预算的原因", "", value)
 
 
@@ -325,3 +328,41 @@ def zero_balance_blank(dep: Department, s: Settings) -> Iterator[Hit]:
             continue
         if abs((received or 0.0) - (spent or 0.0)) <= s.money_tolerance:
             yield hit(cell, f"“{label}”结余资金留空；实际到位资金 − 实际支出资金 = 0，请填写 0.00", "", "0.00")
+
+
+@rule("F14", Severity.INFO)
+def small_adjustment_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
+    """调整后预算与预算安排资金不同但未填写调整说明"""
+    if dep.adjusted is None or dep.budget is None or abs(dep.adjusted - dep.budget) <= s.money_tolerance:
+        return
+    if _large_adjustment(dep, s) is not None:
+        return  # F07 warns of it
+    note = _field(dep, "adjustment_note")
+    if not note.blank:
+        return
+    rate = f"（预算调整率 {pct(dep.adjustment_rate)}）" if dep.adjustment_rate is not None else ""
+    yield hit(
+        note,
+        f"调整后预算 {m(dep.adjusted)} 万元与预算安排资金 {m(dep.budget)} 万元不同{rate}，但“调整说明”为空；请说明年中追加或调减预算的原因",
+        "",
+        pct(dep.adjustment_rate) if dep.adjustment_rate is not None else m(dep.adjusted - dep.budget),
+    )
+
+
+@rule("F15", Severity.WARNING)
+def low_reported_execution_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
+    """报告预算执行率低于 90%，未填金额且未说明执行偏差原因"""
+    if dep.execution_rate is not None:
+        return  # F06 checks the computed rate
+    reported = dep.data.funds_fields.get("reported_execution_rate")
+    if reported is None or reported.number is None or reported.number >= s.execution_rate_min - 1e-12:
+        return
+    reason = _field(dep, "deviation_reason")
+    if reason.blank:
+        yield hit(
+            reason,
+            f"报告预算执行率 {pct(reported.number)} 低于 {s.execution_rate_min:.0%}，资金情况表缺少计算执行率所需的金额、无法核算，"
+            "且“执行偏差原因”为空；请填写金额并说明未支出的原因",
+            "",
+            pct(reported.number),
+        )

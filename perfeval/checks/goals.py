@@ -8,23 +8,10 @@ from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
-from ..values import is_placeholder, normalize_label, normalize_nature
-from .registry import Hit, derived, hit, rule
-
-NUMERIC = ("≥", "≤", "=")
-
-
-def _c(row: Row, key: str) -> Cell:
-    return row.get(key) or Cell(S.SHEET_GOALS)
-
-
-def _indicators(dep: Department) -> list[tuple[Row, str]]:
-    """Goal rows that name a 三级指标, with their normalized 指标性质 (five rules ask)."""
-    return derived(dep, _goal_indicators)
-
-
-def _goal_indicators(dep: Department) -> list[tuple[Row, str]]:
-    return [(row, normalize_nature(_c(row, "nature").raw)) for row in dep.data.goals if not _c(row, "level3").blank]
+from ..values import is_placeholder, normalize_label
+from .indicators import NUMERIC, goal_indicators, shortfall
+from .indicators import goal_cell as _c
+from .registry import Hit, hit, rule
 
 
 def _name(row: Row) -> str:
@@ -54,7 +41,7 @@ def goal_without_indicator(dep: Department, s: Settings) -> Iterator[Hit]:
 @rule("G02", Severity.WARNING)
 def target_not_numeric(dep: Department, s: Settings) -> Iterator[Hit]:
     """定量指标（≥/≤/=）没有数值型指标值"""
-    for row, nature in _indicators(dep):
+    for row, nature in goal_indicators(dep):
         target = _c(row, "target")
         if nature in NUMERIC and target.number is None and not is_placeholder(target.raw):
             what = "为空" if target.blank else f"为“{target.text[:30]}”"
@@ -64,29 +51,19 @@ def target_not_numeric(dep: Department, s: Settings) -> Iterator[Hit]:
 @rule("G03", Severity.INFO)
 def unit_missing(dep: Department, s: Settings) -> Iterator[Hit]:
     """定量指标没有计量单位"""
-    for row, nature in _indicators(dep):
+    for row, nature in goal_indicators(dep):
         if nature in NUMERIC and _c(row, "unit").blank:
             yield hit(_c(row, "unit"), f"指标“{_name(row)}”是定量指标，请填写计量单位（如 家、项、%、万元）")
-
-
-def missed(nature: str, target: float, actual: float) -> bool:
-    eps = 1e-9
-    if nature == "≥":
-        return actual < target - eps
-    if nature == "≤":
-        return actual > target + eps
-    if nature == "=":
-        return abs(actual - target) > eps
-    return False
 
 
 @rule("G04", Severity.WARNING)
 def missed_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
     """指标未达到目标值且未填写偏差原因及改进措施"""
-    for row, nature in _indicators(dep):
-        target, actual = _c(row, "target").number, _c(row, "actual").number
-        if target is None or actual is None or not missed(nature, target, actual):
+    for row, nature in goal_indicators(dep):
+        got = shortfall(row, nature)
+        if got is None:
             continue
+        target, actual = got
         cell = _c(row, "deviation")
         if cell.blank:
             yield hit(
@@ -100,7 +77,7 @@ def missed_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
 @rule("G05", Severity.INFO)
 def target_too_low(dep: Department, s: Settings) -> Iterator[Hit]:
     """≥ 指标超额完成 20% 以上，目标可能定得偏低"""
-    for row, nature in _indicators(dep):
+    for row, nature in goal_indicators(dep):
         target, actual = _c(row, "target").number, _c(row, "actual").number
         if nature != "≥" or target is None or actual is None or target <= 0:
             continue
@@ -119,7 +96,7 @@ def coverage(dep: Department, s: Settings) -> Iterator[Hit]:
     """绩效指标未覆盖产出、效益、满意度三类一级指标"""
     if not dep.data.goals_columns:
         return
-    present = {normalize_label(_c(row, "level1").raw) for row, _ in _indicators(dep)}
+    present = {normalize_label(_c(row, "level1").raw) for row, _ in goal_indicators(dep)}
     lacking = [x for x in S.REQUIRED_GOAL_LEVEL1 if x not in present]
     if lacking:
         cell = Cell(S.SHEET_GOALS, dep.data.goals_header_row, dep.data.goals_columns.get("level1", 0))

@@ -8,7 +8,9 @@ from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
+from ..values import format_rate as pct
 from ..values import normalize_label
+from .indicators import goal_cell, scored_goals, shortfall
 from .registry import Hit, hit, rule
 
 
@@ -99,3 +101,86 @@ def score_blank(dep: Department, s: Settings) -> Iterator[Hit]:
     for row in dep.data.scores:
         if _c(row, "weight").number is not None and _c(row, "score").blank:
             yield hit(_c(row, "score"), f"指标“{_name(row)}”有分值 {n(_c(row, 'weight').number)} 但得分为空，请填写得分（0 分请填 0）")
+
+
+def _goal_ref(cell: Cell) -> str:
+    return f"{S.SHEET_GOALS}!{cell.ref}" if cell.ref else S.SHEET_GOALS
+
+
+@rule("W07", Severity.WARNING)
+def full_marks_on_missed_target(dep: Department, s: Settings) -> Iterator[Hit]:
+    """实际完成值未达到指标值却给了满分"""
+    for row, goal, nature in scored_goals(dep):
+        w, sc = _c(row, "weight").number, _c(row, "score").number
+        if w is None or sc is None or w <= 0 or abs(sc - w) > s.score_tolerance:
+            continue
+        got = shortfall(goal, nature)
+        if got is None:
+            continue
+        target, actual = got
+        yield hit(
+            _c(row, "score"),
+            f"指标“{_name(row)}”目标 {nature}{n(target)}，实际完成 {n(actual)}（{_goal_ref(goal_cell(goal, 'actual'))}），未达到目标，"
+            f"却得了满分 {n(sc)} 分；请按评分标准扣分并写明扣分原因，实际完成值填错的请改正“绩效目标”表",
+            n(sc),
+            f"实际 {n(actual)}，目标 {nature}{n(target)}",
+        )
+
+
+@rule("W08", Severity.WARNING)
+def scored_without_actual(dep: Department, s: Settings) -> Iterator[Hit]:
+    """实际完成值为空却给了得分"""
+    if "actual" not in dep.data.goals_columns:
+        return  # no such column (S03 says so): every 实际完成值 would look blank
+    for row, goal, _ in scored_goals(dep):
+        sc = _c(row, "score").number
+        actual = goal_cell(goal, "actual")
+        if sc is not None and sc > 0 and actual.blank:
+            yield hit(
+                _c(row, "score"),
+                f"指标“{_name(row)}”得分 {n(sc)}，但“绩效目标”表中的实际完成值（{_goal_ref(actual)}）为空；"
+                "请填写实际完成值（定性指标写明完成情况），没有完成依据的不应给分",
+                n(sc),
+            )
+
+
+# 三级指标 names (as normalize_label gives them) of the department's budget execution: its score
+# is commonly 预算执行率 × 分值. A project's or basic expenditure's own rate is not the
+# department's, so names of those are left out.
+EXECUTION_INDICATORS = frozenset(
+    (
+        "预算执行率",
+        "预算完成率",
+        "资金执行率",
+        "预算资金执行率",
+        "财政资金执行率",
+        "部门预算执行率",
+        "部门整体预算执行率",
+        "部门整体支出执行率",
+        "部门整体支出率",
+    )
+)
+
+
+@rule("W09", Severity.WARNING)
+def execution_score_differs(dep: Department, s: Settings) -> Iterator[Hit]:
+    """预算执行类指标的得分与计算的预算执行率 × 分值不符"""
+    rate = dep.execution_rate
+    if rate is None:
+        return
+    for row in dep.data.scores:
+        if normalize_label(_c(row, "level3").raw) not in EXECUTION_INDICATORS:
+            continue
+        w, sc = _c(row, "weight").number, _c(row, "score").number
+        if w is None or sc is None or w <= 0:
+            continue
+        expected = round(min(max(rate, 0.0), 1.0) * w, 6)
+        if abs(sc - expected) <= s.execution_score_tolerance:
+            continue
+        yield hit(
+            _c(row, "score"),
+            f"指标“{_name(row)}”得分 {n(sc)}，按计算的预算执行率 {pct(rate)} × 分值 {n(w)} 应得 {n(expected)} 分"
+            f"{'（执行率超过 100% 的按分值计）' if rate > 1 else ''}；请按计算的预算执行率核对得分",
+            n(sc),
+            n(expected),
+        )
