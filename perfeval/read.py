@@ -6,7 +6,6 @@ cached values are never relied on: every total is recomputed from the typed inpu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from .guard import MAX_FILE_BYTES, inspect_container
 from .model import Cell, Hit, Note, Row, WorkbookData
 from .values import (
     BLANK_CHARS,
+    MAX_NUMBER,
     Parsed,
     clean_text,
     normalize_label,
@@ -224,7 +224,7 @@ class Reader:
         if kind is S.Kind.TEXT or kind is S.Kind.MIXED:
             return cell
         raw = cell[3]
-        if raw.__class__ is float and kind is not S.Kind.RATE and math.isfinite(raw):
+        if raw.__class__ is float and kind is not S.Kind.RATE and -MAX_NUMBER <= raw <= MAX_NUMBER:
             # a number typed as a number, as nearly all are: nothing to parse, nothing to note
             return tuple.__new__(Cell, (cell[0], cell[1], cell[2], raw, raw, False))
         if cell.blank:
@@ -232,7 +232,7 @@ class Reader:
         if kind is S.Kind.MONEY:
             p = parse_money(raw)
             if p.status == "not_number" and clean_text(raw) in NIL_WORDS:
-                self.note("S07", cell, f"“{label}”填写了“{clean_text(raw)}”，按空白（0）读取；没有金额请留空或填 0.00", clean_text(raw))
+                self.note("S07", cell, f"“{label}”填写了“{clean_text(raw)}”，按空白读取；没有金额请填 0.00", clean_text(raw))
                 return Cell(cell.sheet, cell.row, cell.col, None, None)
         elif kind is S.Kind.RATE:
             p = parse_rate(raw)
@@ -245,6 +245,17 @@ class Reader:
         return self._record(cell, p, label, kind)
 
     def _record(self, cell: Cell, p: Parsed, label: str, kind: S.Kind) -> Cell:
+        if p.status == "out_of_range":
+            # no real figure is this large, and a few of them would add up to inf: not a number
+            text = clean_text(cell.raw)
+            unit = "（金额以万元为单位）" if kind is S.Kind.MONEY else ""
+            self.note(
+                "S08",
+                cell,
+                f"“{label}”填写的“{text[:50]}”数值超出可能范围（绝对值超过 10 的 15 次方），无法参与计算；请核对并改为正确的数字{unit}",
+                text,
+            )
+            return Cell(cell.sheet, cell.row, cell.col, cell.raw, None)
         if p.status == "not_number":
             text = clean_text(cell.raw)
             self.note("S08", cell, f"“{label}”应填数字，但填写了“{text[:50]}”，请改为数字", text)
@@ -399,7 +410,7 @@ class Reader:
                     if cell is None or cell.blank:
                         continue
                     p = parse_number(cell.raw)
-                    if p.status == "text_number":
+                    if p.status in ("text_number", "out_of_range"):
                         self._record(cell, p, label, S.Kind.NUMBER)
                     row[key] = Cell(cell.sheet, cell.row, cell.col, cell.raw, p.number)
         self.data.goals = rows

@@ -74,7 +74,7 @@ class Parsed(NamedTuple):
     tens of thousands are made per batch)."""
 
     number: float | None
-    status: str  # "blank", "number", "text_number", "not_number"
+    status: str  # "blank", "number", "text_number", "not_number", "out_of_range"
     decimals: int | None = None  # digits after the point as typed, when known
     suffix: str = ""  # unit or comparator typed with the number
 
@@ -86,6 +86,11 @@ _NUMBER = re.compile(
 )
 _MONEY_SUFFIXES = ("", "万元", "万")
 PLACEHOLDERS = ("*", "X", "XX", "XXX", "待定", "/", "-", "—", "－", "——")
+# The largest magnitude of a number any cell can mean: 10^15 (万元, 10^19 元) is some 80,000
+# times China's yearly GDP (about 1.3 × 10^10 万元), so no budget reaches it even typed in 元
+# (F11's mistake), nor any score, rate, year or count. Beyond it a number is a slip of the
+# keyboard, and a few of them added up overflow to inf: it is read as not a number (S08).
+MAX_NUMBER = 1e15
 
 
 def _to_ascii(text: str) -> str:
@@ -98,8 +103,10 @@ def parse_number(raw: Any, suffixes: tuple[str, ...] | None = None) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(None, "not_number")
     if isinstance(raw, (int, float)):
-        if isinstance(raw, float) and not math.isfinite(raw):
+        if isinstance(raw, float) and math.isnan(raw):
             return Parsed(None, "not_number")
+        if not -MAX_NUMBER <= raw <= MAX_NUMBER:  # an int of any size too, before float() overflows
+            return Parsed(None, "out_of_range")
         return Parsed(float(raw), "number", _decimals_of(float(raw)))
     if isinstance(raw, (datetime, date)):
         return Parsed(None, "not_number")
@@ -115,8 +122,8 @@ def parse_number(raw: Any, suffixes: tuple[str, ...] | None = None) -> Parsed:
         return Parsed(None, "not_number")
     num = m.group("num").replace(",", "")
     value = float(num)
-    if not math.isfinite(value):
-        return Parsed(None, "not_number")
+    if not -MAX_NUMBER <= value <= MAX_NUMBER:  # inf where the digits overflow
+        return Parsed(None, "out_of_range")
     decimals = len(num.split(".", 1)[1]) if "." in num else 0
     return Parsed(value, "text_number", decimals, (m.group("prefix") or "") + suffix)
 

@@ -44,6 +44,28 @@ def test_parse_rate(raw, rate, decimals):
     assert p.number == pytest.approx(rate) and p.decimals == decimals
 
 
+@pytest.mark.parametrize(
+    "raw, number, status",
+    [
+        (1e15, 1e15, "number"),  # the bound itself is still a number
+        (-1e15, -1e15, "number"),
+        (1.0000001e15, None, "out_of_range"),
+        (1e308, None, "out_of_range"),
+        (-1e308, None, "out_of_range"),
+        (float("inf"), None, "out_of_range"),
+        (10**400, None, "out_of_range"),  # an int too large for a float: no OverflowError
+        (float("nan"), None, "not_number"),
+        ("1" + "0" * 400, None, "out_of_range"),  # digits that overflow float() to inf
+        ("9,999,999,999,999,999", None, "out_of_range"),
+        ("999,999,999,999,999", 999999999999999.0, "text_number"),
+    ],
+)
+def test_numbers_beyond_any_budget_are_out_of_range(raw, number, status):
+    p = parse_number(raw)
+    assert (p.number, p.status) == (number, status)
+    assert parse_money(raw).status == status
+
+
 def test_parse_number_with_comparator_and_unit():
     assert parse_number("≥10").number == 10 and parse_number("10家").number == 10
     assert parse_number("≥10家").suffix == "≥家"
@@ -114,7 +136,7 @@ def test_hidden_sheets_are_read(tmp_path, make_workbook):
         wb["绩效目标"].sheet_state = "veryHidden"
 
     deps, findings = analyze([(p := make_workbook(clean_spec(), post=hide), p.name)], Settings())
-    assert deps[0].total_score == 91 and not findings
+    assert deps[0].total_score == 92.8 and not findings
 
 
 def test_year_typed_as_a_date_reads_as_its_year(tmp_path, make_workbook):
@@ -153,3 +175,39 @@ def test_sheet_names_come_from_any_valid_spelling_of_the_workbook_part(tmp_path)
         z.writestr("xl/_rels/workbook.xml.rels", rels)
     with zipfile.ZipFile(path) as z:
         assert sheet_parts(z) == {"xl/worksheets/a.xml": "资金情况 & 说明", "xl/worksheets/b.xml": "指标评分"}
+
+
+def test_out_of_range_cells_are_s08_and_not_numbers(tmp_path, make_workbook):
+    """Money, scores, rates, years, goal values: beyond 10^15 is a slip, never a figure."""
+    from .conftest import clean_spec
+
+    spec = clean_spec()
+    spec["资金情况"]["rows"]["市级资金"]["实际支出资金"] = 1e308
+    spec["资金情况"]["rows"]["省级资金"]["预算安排资金"] = "1" + "0" * 20
+    spec["资金情况"]["fields"]["报告预算执行率"] = 1e300
+    spec["指标评分"][0]["得分"] = -1e308
+    spec["基本信息"]["评价年度"] = 1e16
+    spec["绩效目标"][0]["指标值"] = 1e200
+    data = read_workbook(make_workbook(spec))
+    huge = [n.hit for n in data.notes if n.code == "S08" and "数值超出可能范围" in n.hit.message]
+    assert len({(h.sheet, h.row, h.col) for h in huge}) == 6, [n.hit.message for n in data.notes]
+    assert data.funds["市级资金"]["spent"].number is None and data.funds["省级资金"]["budget"].number is None
+    assert data.funds_fields["reported_execution_rate"].number is None
+    assert data.scores[0]["score"].number is None and data.info["year"].number is None
+    assert data.goals[0]["target"].number is None
+    spent = data.funds["市级资金"]["spent"]
+    (money,) = [h.message for h in huge if (h.sheet, h.row, h.col) == (spent.sheet, spent.row, spent.col)]
+    assert "“市级资金·实际支出资金”" in money and "万元" in money
+    (year,) = [h.message for h in huge if h.sheet == "基本信息"]
+    assert "“评价年度”" in year and "万元" not in year
+
+
+def test_a_nil_word_in_money_reads_as_blank(tmp_path, make_workbook):
+    from .conftest import clean_spec
+
+    spec = clean_spec()
+    spec["资金情况"]["rows"]["中央资金"] = {"预算安排资金": "—"}
+    data = read_workbook(make_workbook(spec))
+    assert data.funds["中央资金"]["budget"].blank and data.funds["中央资金"]["budget"].number is None
+    (note,) = [n for n in data.notes if n.code == "S07"]
+    assert "按空白读取" in note.hit.message and "0.00" in note.hit.message
