@@ -232,9 +232,10 @@ def _summary(result, outdir: Path) -> None:
         lines += [f"  已跳过 {s.file}：{s.reason}" for s in result.skipped]
         click.echo("\n".join(lines), err=True)
         return
+    statuses = "，".join(f"{s} {n}" for s, n in result.statuses.items())
     grades = "，".join(f"{g} {n}" for g, n in result.grades.items())
     lines = [
-        f"部门：{len(result.departments)} 个（{grades}）",
+        f"部门：{len(result.departments)} 个（{statuses}）；可受理部门的等级：{grades}",
         f"问题：错误 {result.errors} 条，警告 {result.warnings} 条，提示 {result.infos} 条",
     ]
     unreadable = [d.file for d in result.departments if not d.readable]
@@ -400,12 +401,16 @@ def _rules_table(cat) -> str:
 
 
 def _check_report(dep) -> str:
+    from .model import Status
     from .values import format_money, format_number, format_rate
 
     head = f"== {dep.file}：{dep.name}"
+    if dep.status is not None:
+        head += f"\n   状态：{dep.status.value}" + (f"（{dep.status_reason}）" if dep.status_reason else "")
     if dep.readable:
+        provisional = "（暂定）" if dep.status is Status.PENDING and dep.total_score is not None else ""
         head += (
-            f"\n   评价得分 {format_number(dep.total_score) or '—'}，等级 {dep.grade or '—'}；"
+            f"\n   评价得分 {format_number(dep.total_score) or '—'}{provisional}，等级 {dep.grade or '—'}；"
             f"资金到位率 {format_rate(dep.arrival_rate) or '—'}，预算执行率 {format_rate(dep.execution_rate) or '—'}；"
             f"实际支出 {format_money(dep.spent) or '—'} 万元"
         )

@@ -157,11 +157,15 @@ def _body(dep: dict[str, Any]) -> str:
 
     year = f"{dep['year']}年度" if dep.get("year") else ""
     lines = [f"{dep.get('contact') or dep['name']}：", "", f"您好！{dep['name']}{year}部门整体支出绩效评价结果如下："]
+    status, reason = dep.get("status"), dep.get("status_reason")
+    if status:
+        lines.append(f"  评价状态：{status}" + (f"（{reason}）" if reason else ""))
     if dep.get("readable", True):
         score = dep.get("total_score")
+        provisional = "（暂定）" if status == "待补正" and score is not None else ""
         lines += [
-            f"  评价得分：{'—' if score is None else f'{score:g}'} 分",
-            f"  评价等级：{dep.get('grade') or '—'}",
+            f"  评价得分：{'—' if score is None else f'{score:g} 分'}{provisional}",
+            f"  评价等级：{dep.get('grade') or '—'}{provisional if dep.get('grade') else ''}",
             f"  资金到位率：{pct(dep.get('arrival_rate'))}；预算执行率：{pct(dep.get('execution_rate'))}",
         ]
     else:

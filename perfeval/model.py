@@ -286,12 +286,20 @@ class LevelScore:
     name: str
     parent: str = ""  # the 一级 of a 二级
     weight: float = 0.0
-    score: float = 0.0
+    score: float | None = 0.0  # None: the department cannot be scored (see Status.UNSCORED)
     count: int = 0
 
     @property
     def rate(self) -> float | None:
-        return self.score / self.weight if self.weight else None
+        return self.score / self.weight if self.weight and self.score is not None else None
+
+
+class Status(Enum):
+    """Where a department's result stands, settled once all its findings are known."""
+
+    UNSCORED = "未评分"  # the score cannot be computed: no 得分, 等级 or 排名 anywhere, the reason instead
+    PENDING = "待补正"  # some 错误: score and grade are provisional, and it is not ranked
+    ACCEPTED = "可受理"  # no 错误: ranked
 
 
 @dataclass
@@ -320,7 +328,11 @@ class Department(FindingCounts):
     total_weight: float | None = None
     total_score: float | None = None
     grade: str = ""
-    rank: int | None = None
+    rank: int | None = None  # among the ACCEPTED departments only
+    # why the score cannot be computed from the workbook ("" where it can), found by scoring
+    unscored: str = ""
+    status: Status | None = None  # settled after every rule has run (scoring.settle_status)
+    status_reason: str = ""
     findings: list[Finding] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
     # the whole read, pickled, while `data` holds only its light copy (see WorkbookData.light):

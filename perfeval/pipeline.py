@@ -30,7 +30,7 @@ from .outputs import (
 )
 from .read import read_workbook
 from .results import RunResult, department_json_text, encode_department, finding_texts, findings_csv, result_json
-from .scoring import compute, rank_departments
+from .scoring import compute, rank_departments, settle_status
 
 Progress = Callable[[str], None]
 
@@ -111,8 +111,10 @@ def analyze(
         pool.settle()  # the batch now lives until the end
     if cache:
         cache.save_reads(reads, fresh)  # one pack; files that left the inbox, or changed, are dropped
-    rank_departments(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
+    for dep in departments:
+        settle_status(dep)  # its findings are all known now, the batch rules' too
+    rank_departments(departments)
     return departments, findings
 
 

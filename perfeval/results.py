@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .model import Department, Finding, FindingCounts, LevelScore, Severity, SkippedFile
+from .model import Department, Finding, FindingCounts, LevelScore, Severity, SkippedFile, Status
 
 CSV_COLUMNS = ("部门名称", "文件", "工作表", "单元格", "代码", "级别", "说明", "填报值", "计算值")
 JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one per call
@@ -32,8 +32,14 @@ class RunResult(FindingCounts):
 
     @property
     def grades(self) -> dict[str, int]:
-        counts = Counter(d.grade for d in self.departments if d.grade)
+        """Grades that stand: of the departments whose status is 可受理 (a 待补正 grade is provisional)."""
+        counts = Counter(d.grade for d in self.departments if d.grade and d.status is Status.ACCEPTED)
         return {g: counts.get(g, 0) for g in ("优", "良", "中", "差")}
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        counts = Counter(d.status for d in self.departments)
+        return {s.value: counts.get(s, 0) for s in (Status.ACCEPTED, Status.PENDING, Status.UNSCORED)}
 
     def as_json(self, departments: list[Any] | None = None, findings: list[Any] | None = None) -> dict[str, Any]:
         """The run as JSON data; `departments`, `findings`: what to list instead of encoding
@@ -50,6 +56,7 @@ class RunResult(FindingCounts):
                 "warnings": self.warnings,
                 "infos": self.count(Severity.INFO),
                 "grades": self.grades,
+                "statuses": self.statuses,
             },
             "outputs": [p.name for p in self.outputs],
         }
@@ -67,6 +74,7 @@ def department_json(d: Department) -> dict[str, Any]:
     return {
         **_json_head(d),
         "rank": d.rank,
+        **_json_status(d),
         **_json_levels(d),
         "errors": d.errors,
         "warnings": d.warnings,
@@ -105,6 +113,11 @@ def _json_head(d: Department) -> dict[str, Any]:
     }
 
 
+def _json_status(d: Department) -> dict[str, Any]:
+    """Settled only once the batch rules have run (they can add an 错误): beside "rank"."""
+    return {"status": d.status.value if d.status else None, "status_reason": d.status_reason}
+
+
 def _json_levels(d: Department) -> dict[str, Any]:
     return {"level1": [_level(x) for x in d.level1], "level2": [{"level1": x.parent, **_level(x)} for x in d.level2]}
 
@@ -140,7 +153,7 @@ def department_json_text(d: Department) -> str:
     elif enc.findings != tuple(d.findings):  # the batch rules added some (identical objects compare first by identity)
         enc = d.encoded = encode_department(d, enc.head, enc.levels)
     return (
-        f'{enc.head}, "rank": {JSON.encode(d.rank)}, {enc.levels}, "errors": {d.errors}, "warnings": {d.warnings}, '
+        f'{enc.head}, "rank": {JSON.encode(d.rank)}, {JSON.encode(_json_status(d))[1:-1]}, {enc.levels}, "errors": {d.errors}, "warnings": {d.warnings}, '
         f'"findings": [{", ".join(enc.texts)}], "outputs": {JSON.encode(d.outputs)}}}'
     )
 

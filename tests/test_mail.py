@@ -167,7 +167,7 @@ def test_sends_each_department_once_over_tls(fresh_outdir, server, mode):
         "兰州新区文化和旅游局_评价结果.xlsx": (fresh_outdir / "departments" / "兰州新区文化和旅游局.xlsx").read_bytes(),
         "兰州新区文化和旅游局_评价报告.docx": (fresh_outdir / "reports" / "兰州新区文化和旅游局.docx").read_bytes(),
     }
-    assert "评价得分：91 分" in msg.get_body().get_content()
+    assert "评价得分：92.8 分" in msg.get_body().get_content()
     again = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
     assert again.sent == [] and sorted(again.skipped) == sorted(report.sent)
     assert len(recorder.messages) == 6, "never sent twice"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from perfeval.checks import RULES
 from perfeval.config import Settings
+from perfeval.model import Status
 from perfeval.pipeline import analyze
 from perfeval.template import write_template
 
@@ -86,7 +87,10 @@ def test_random_inputs_never_break_the_pipeline(tmp_path_factory, values):
     for f in findings:
         assert f.code in RULES and f.message
         assert f.sheet or f.code in ("S01", "B03"), f
-    if dep.data.scores:
+    if dep.unscored:  # no score can be computed: none is published
+        assert (dep.total_score, dep.grade, dep.rank) == (None, "", None)
+        assert dep.status is Status.UNSCORED
+    elif dep.data.scores:
         parsed = sum(row["score"].number or 0.0 for row in dep.data.scores if "score" in row)
         assert dep.total_score == pytest.approx(parsed, rel=1e-9, abs=1e-6)  # totals are kept to 6 decimals
         assert dep.grade == Settings().grade(dep.total_score)

@@ -6,7 +6,7 @@ import pytest
 
 from perfeval.config import Settings
 from perfeval.inbox import discover
-from perfeval.model import Severity
+from perfeval.model import Severity, Status
 from perfeval.pipeline import analyze
 
 from .conftest import INBOX, SEED_FILE
@@ -58,13 +58,15 @@ def test_seed_findings(seed):
         ("G01", "绩效目标!B6"),
         ("G06", "绩效目标!C2"),
         ("W04", "指标评分!G3"),  # 部门整体支出率: 8 of 10, no reason
+        ("W09", "指标评分!F3"),  # 预算执行率 8 of 10 while the computed rate is 100.00%: 10
         ("C06", "评价结论!C40"),  # 部门管理 printed 94%, really 85%
         ("C07", "评价结论!C47"),  # implied weights 98.09
         ("C08", "基本信息!B18"),  # says 4 一级, has 5
         ("C09", "基本信息!B17"),  # 部门评价 describing a 自评
     }
     assert got == expected
-    assert not {"C01", "C02", "C05", "W03"} & {f.code for f in seed.findings}
+    # nothing to match its 绩效目标 (no 三级指标 there), amounts given, 调整后预算 blank
+    assert not {"C01", "C02", "C05", "W03", "W07", "W08", "F14", "F15"} & {f.code for f in seed.findings}
 
 
 def test_seed_messages_carry_the_numbers(seed):
@@ -75,13 +77,18 @@ def test_seed_messages_carry_the_numbers(seed):
     assert "98.09" in by["C07"].message
     assert "18.09" in by["C06"].message and "85.00%" in by["C06"].message
     assert by["F13"].severity is Severity.INFO and by["F13"].computed == "0.00"
+    assert "100.00%" in by["W09"].message and (by["W09"].filled, by["W09"].computed) == ("8", "10")
 
 
 def test_batch_ranks_and_keeps_everyone(batch):
     deps, findings = batch
     assert len(deps) == 7
-    assert {d.file: d.rank for d in deps}["04_兰州新区卫生健康委员会.xlsx"] == 7
-    assert all(d.rank == 1 for d in deps if d.total_score == 91)
+    unscored = {d.file: d for d in deps}["04_兰州新区卫生健康委员会.xlsx"]  # a 得分 left blank
+    assert unscored.status is Status.UNSCORED and unscored.rank is None and unscored.total_score is None
+    accepted = [d for d in deps if d.status is Status.ACCEPTED]
+    assert accepted and all(d.rank is not None for d in accepted)
+    assert all(d.rank is None for d in deps if d.status is not Status.ACCEPTED)
+    assert all(d.rank == 1 for d in accepted if d.total_score == max(x.total_score for x in accepted))
     clean = next(d for d in deps if d.file.startswith("02_"))
     assert clean.findings == []
     assert [f.code for f in findings if f.code == "F11"] == ["F11"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
-from ..model import Severity
+from ..model import Severity, Status
 from .xlsxkit import Writer, clip, internal_link
 
 if TYPE_CHECKING:
@@ -21,6 +21,10 @@ def department_sheet(w: Writer, d: Department, findings_at: tuple[str, str, str]
     ws.set_column(1, 8, 14)
     ws.write_string(0, 0, clip(f"{d.name} 评价结果"), st.title)
     ws.write_string(1, 0, clip(f"源文件：{d.file}"), st.subtitle)
+    if d.status is Status.PENDING:
+        ws.write_string(2, 0, clip(f"【待补正】以下得分和等级为暂定：{d.status_reason}"), st.banner_warning)
+    elif d.status is Status.UNSCORED:
+        ws.write_string(2, 0, clip(f"【未评分】{d.status_reason}"), st.banner_error)
     r = 3
     ws.write_string(r, 0, "一、基本情况", st.section)
     r += 1
@@ -37,6 +41,7 @@ def department_sheet(w: Writer, d: Department, findings_at: tuple[str, str, str]
             else (f"{d.name}{d.year or ''}年度部门整体支出绩效评价"),
         ),
         ("评价机构", info["agency"].text if "agency" in info else ""),
+        ("评价状态", d.status.value if d.status else ""),
         ("评价得分", d.total_score),
         ("评价等级", d.grade),
         ("批次排名", d.rank),

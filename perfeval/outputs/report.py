@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import schema as S
 from ..atomic import atomic_path
-from ..model import Department
+from ..model import Department, Status
 from ..values import clean_text, format_money, format_number, format_rate, normalize_label
 
 DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
@@ -136,6 +136,7 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
         "process": _lines(_info(dep, "process")) or ["—"],
         "score": format_number(dep.total_score) or "—",
         "grade": dep.grade or "—",
+        **_status_texts(dep, year_text),
         "score_rate": f"{dep.score_rate:.0%}" if dep.score_rate is not None else "—",
         "analysis": [
             {
@@ -157,6 +158,33 @@ def report_context(dep: Department, run_date: date) -> dict[str, Any]:
             if findings
             else "perfeval 审核未发现问题。"
         ),
+    }
+
+
+def _status_texts(dep: Department, year_text: str) -> dict[str, str]:
+    """How the report states the result: as settled only where the status is 可受理."""
+    score, grade = format_number(dep.total_score), dep.grade
+    subject = f"{_t(dep.name)}{year_text}部门整体支出绩效评价"
+    if dep.status is Status.UNSCORED or not score:
+        reason = _t(dep.status_reason or dep.unscored)
+        return {
+            "score_text": "未评分",
+            "grade_text": "—",
+            "status_banner": f"【未评分】{reason}。本报告不给出得分和等级，补正后重新评价。",
+            "verdict": f"{subject}暂无法评分：{reason}。",
+        }
+    if dep.status is Status.PENDING:
+        return {
+            "score_text": f"{score}分（暂定）",
+            "grade_text": f"{grade}（暂定）",
+            "status_banner": f"【待补正】{_t(dep.status_reason)}。",
+            "verdict": f"经综合评价，{subject}暂定得分{score}分，暂定评价等级为“{grade}”；审核发现的错误补正后，得分和等级可能变化。",
+        }
+    return {
+        "score_text": f"{score}分",
+        "grade_text": grade or "—",
+        "status_banner": "",
+        "verdict": f"经综合评价，{subject}得分{score}分，评价等级为“{grade}”。",
     }
 
 

@@ -100,7 +100,10 @@ def build_report_template(target: Path) -> Path:
 
     para("{{ name }}{{ year_text }}", "Title", center=True)
     para("部门整体支出绩效评价报告", "Title", center=True)
-    para("报告日期：{{ run_date }}　　评价得分：{{ score }}分　　评价等级：{{ grade }}", center=True)
+    para("报告日期：{{ run_date }}　　评价得分：{{ score_text }}　　评价等级：{{ grade_text }}", center=True)
+    para("{%p if status_banner %}")
+    para("{{ status_banner }}", center=True)
+    para("{%p endif %}")
 
     para("一、部门整体基本情况", "Heading 1")
     table(
@@ -171,7 +174,7 @@ def build_report_template(target: Path) -> Path:
     para("{%p endfor %}")
 
     para("四、评价结论和绩效分析", "Heading 1")
-    para("经综合评价，{{ name }}{{ year_text }}部门整体支出绩效评价得分{{ score }}分，评价等级为“{{ grade }}”。")
+    para("{{ verdict }}")
     para("绩效分析")
     table(
         [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 from ..atomic import atomic_path
-from ..model import Severity
+from ..model import Severity, Status
 from ..values import normalize_label
 from .department_sheet import department_sheet
 from .xlsxkit import GRADE_COLORS, Styles, Writer, clip, fit_row, internal_link, new_workbook, print_setup, sheet_names
@@ -68,6 +68,9 @@ OVERVIEW_COLUMNS = (
     ("警告数", 8),
     ("源文件", 30),
     ("明细", 10),
+    # added after the first release: appended, so that no column a user's macro reads moves
+    ("评价状态", 9),
+    ("状态说明", 40),
 )
 FINDING_COLUMNS = (
     ("部门名称", 22),
@@ -142,6 +145,8 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         w.num(r, 15, d.warnings, st.integer)
         w.text(r, 16, d.file)
         ws.write_url(r, 17, internal_link(sheet_of[d.file]), st.link, "查看")
+        w.text(r, 18, d.status.value if d.status else "")
+        w.text(r, 19, d.status_reason)
     last = hr + max(len(deps), 1)
     ws.autofilter(hr, 0, last, len(OVERVIEW_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 1)
@@ -155,6 +160,8 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
             fmt = getattr(st, f"grade_{grade}")
             ws.conditional_format(hr + 1, 12, last, 12, {"type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
         ws.conditional_format(hr + 1, 14, last, 14, {"type": "cell", "criteria": ">", "value": 0, "format": st.red})
+        for status, fmt in ((Status.PENDING, st.yellow), (Status.UNSCORED, st.red)):
+            ws.conditional_format(hr + 1, 18, last, 18, {"type": "cell", "criteria": "==", "value": f'"{status.value}"', "format": fmt})
 
 
 def level1_names(deps: list[Department]) -> list[str]:

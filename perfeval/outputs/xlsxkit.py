@@ -119,6 +119,9 @@ STYLE_SPECS: dict[str, dict[str, Any]] = {
     # a finding's 级别 cell, filled by its severity
     "error_cell": {**_CELL, "bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "warning_cell": {**_CELL, "bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    # the line under a department sheet's title when its result does not stand (未评分, 待补正)
+    "banner_error": {**_BASE, "bold": True, "font_color": "#9C0006"},
+    "banner_warning": {**_BASE, "bold": True, "font_color": "#9C5700"},
     # conditional formats (differential: only what changes)
     "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
