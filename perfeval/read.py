@@ -6,6 +6,8 @@ cached values are never relied on: every total is recomputed from the typed inpu
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -20,17 +22,21 @@ from .values import (
     MAX_NUMBER,
     Parsed,
     clean_text,
+    is_not_applicable,
     normalize_label,
     normalize_nature,
     parse_money,
     parse_number,
     parse_rate,
+    quote,
 )
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 HEADER_SCAN_ROWS = 20
 # Words evaluators type in money cells to mean "nothing": read as blank, with a hint.
 NIL_WORDS = ("—", "——", "-", "－", "/", "／", "无", "空")
+# A percentage typed as text the way the template asks for it (`76%`, `157.7 ％`): read silently.
+PLAIN_PERCENT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+) ?[%％]$")  # ASCII digits only
 
 
 class Grid:
@@ -117,8 +123,9 @@ class Grid:
         return len(self.rows)
 
 
-def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str, Grid], str | None]:
-    """All sheets of a workbook, or the reason (in Chinese) it cannot be read."""
+def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES, all_names: list[str] | None = None) -> tuple[dict[str, Grid], str | None]:
+    """The contract's sheets of a workbook, or the reason (in Chinese) it cannot be read; the
+    names of all its sheets are appended to `all_names` where given."""
     import python_calamine as pc
 
     reason, xml = _precheck(path, max_bytes)
@@ -127,6 +134,8 @@ def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
         grids: dict[str, Grid] = {}
+        if all_names is not None:
+            all_names.extend(wb.sheet_names)
         for name in wb.sheet_names:
             if normalize_label(name) not in S.CONTRACT_SHEETS:
                 continue  # instructions, covers, notes: never read, so never paid for
@@ -211,6 +220,21 @@ def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = N
     return best
 
 
+def _missing_sheet(sheet: str, names: list[str]) -> str:
+    """S02's message: the sheet is missing; where another sheet's name is close, it is named."""
+    others = {normalize_label(n): clean_text(n) for n in names if normalize_label(n) not in S.CONTRACT_SHEETS}
+    close = difflib.get_close_matches(sheet, list(others), n=1, cutoff=0.6)
+    if close:
+        return f"找不到工作表“{sheet}”；工作簿中有“{quote(others[close[0]], 40)}”，是否就是它？请改名为“{sheet}”"
+    return f"缺少工作表“{sheet}”，请使用 {S.TEMPLATE_VERSION} 模板填报"
+
+
+def _not_applicable(row: Row, filled: set[str], content_ids: list[str]) -> bool:
+    """Every filled content cell of an indicator row says it does not apply (`/`, `—`, `无` …)."""
+    content = [k for k in content_ids if k in filled]
+    return bool(content) and all(is_not_applicable(row[k].raw) for k in content)
+
+
 class Reader:
     def __init__(self, path: Path, file: str, max_bytes: int = MAX_FILE_BYTES):
         self.data = WorkbookData(path=path, file=file)
@@ -252,24 +276,27 @@ class Reader:
             self.note(
                 "S08",
                 cell,
-                f"“{label}”填写的“{text[:50]}”数值超出可能范围（绝对值超过 10 的 15 次方），无法参与计算；请核对并改为正确的数字{unit}",
+                f"“{label}”填写的“{quote(text, 50)}”数值超出可能范围（绝对值超过 10 的 15 次方），无法参与计算；请核对并改为正确的数字{unit}",
                 text,
             )
             return Cell(cell.sheet, cell.row, cell.col, cell.raw, None)
         if p.status == "not_number":
             text = clean_text(cell.raw)
-            self.note("S08", cell, f"“{label}”应填数字，但填写了“{text[:50]}”，请改为数字", text)
+            self.note("S08", cell, f"“{label}”应填数字，但填写了“{quote(text, 50)}”，请改为数字", text)
             return Cell(cell.sheet, cell.row, cell.col, cell.raw, None)
         if p.status == "text_number" and p.number is not None:
             text = clean_text(cell.raw)
+            if kind is S.Kind.RATE and PLAIN_PERCENT.match(text):
+                return Cell(cell.sheet, cell.row, cell.col, cell.raw, p.number)
             shown = f"{p.number * 100:g}%" if kind is S.Kind.RATE else f"{p.number:g}"
-            self.note("S07", cell, f"“{label}”的数字以文本形式填写（“{text[:50]}”），已按 {shown} 读取；建议改为数值格式", text)
+            self.note("S07", cell, f"“{label}”的数字以文本形式填写（“{quote(text, 50)}”），已按 {shown} 读取；建议改为数值格式", text)
         return Cell(cell.sheet, cell.row, cell.col, cell.raw, p.number)
 
     # --- sheets -------------------------------------------------------------------------
 
     def read(self) -> WorkbookData:
-        grids, error = open_workbook(self.data.path, self.max_bytes)
+        all_names: list[str] = []
+        grids, error = open_workbook(self.data.path, self.max_bytes, all_names)
         if error:
             self.data.read_error = error
             return self.data
@@ -278,7 +305,7 @@ class Reader:
         for sheet in S.CONTRACT_SHEETS:
             grid = by_label.get(sheet)
             if grid is None:
-                self.note("S02", Cell(sheet), f"缺少工作表“{sheet}”，请使用 {S.TEMPLATE_VERSION} 模板填报")
+                self.note("S02", Cell(sheet), _missing_sheet(sheet, all_names))
                 continue
             grid.name = sheet if sheet in grids else grid.name
             getattr(
@@ -383,6 +410,14 @@ class Reader:
                 break
             if not any(k in filled for k in content_ids) and not any(k in filled for k in carry):
                 continue
+            applies = not _not_applicable(row, filled, content_ids)
+            if not applies:
+                # "does not apply" in every cell (the national form's "指标1:/" rows): not an
+                # indicator, so no rule sees its cells; a real upper-level label on it still counts
+                for k in [k for k in filled if k in content_ids or is_not_applicable(row[k].raw)]:
+                    cell = row[k]
+                    row[k] = Cell(cell.sheet, cell.row, cell.col, None)
+                    filled.discard(k)
             for k in carry:
                 if k in row:
                     if k not in filled and k in last:
@@ -394,7 +429,8 @@ class Reader:
                             for lower in carry[carry.index(k) + 1 :]:
                                 last.pop(lower, None)
                         last[k] = row[k]
-            rows.append(row)
+            if applies or any(k in filled for k in carry):
+                rows.append(row)
         return hr, cols, rows, total_row
 
     def _read_goals(self, grid: Grid) -> None:

@@ -186,3 +186,33 @@ def normalize_nature(raw: Any) -> str:
     """指标性质 as one of ≥ ≤ = 定性 where a common spelling of it was typed."""
     text = _SPACES.sub("", clean_text(raw))
     return NATURE_ALIASES.get(text, text)
+
+
+_PHRASE_ENDS = "，、；。,;：:）)」”"
+
+
+def quote(text: str, limit: int) -> str:
+    """Typed text to quote in a message: whole where it is at most `limit` characters, else cut
+    (at the end of a phrase where one ends in its second half) and marked with “…”."""
+    text = clean_text(text)
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(p) for p in _PHRASE_ENDS)
+    if cut >= limit // 2:
+        head = head[:cut]
+    return head.rstrip(_PHRASE_ENDS + " ") + "…"
+
+
+# What a row of an indicator table holds in every cell where it does not apply: the national
+# form's rows "指标1:/" with "/" in every other cell.
+NOT_APPLICABLE = ("/", "-", "—", "——", "无")
+_NOT_APPLICABLE_LABEL = re.compile(r"^指标\d+:(?:/|-|—{1,2}|无)$")
+
+
+def is_not_applicable(raw: Any) -> bool:
+    """A cell saying "does not apply": `/`, `—`, `-`, `无`, or `指标1:/` (full-width too)."""
+    if not isinstance(raw, str):
+        return False
+    text = _SPACES.sub("", _to_ascii(clean_text(raw)))
+    return text in NOT_APPLICABLE or bool(_NOT_APPLICABLE_LABEL.match(text))

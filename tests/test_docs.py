@@ -135,8 +135,8 @@ def test_the_catalogue_file_is_checked_when_read():
 
 def test_codes_are_normalized_and_unknown_ones_get_suggestions():
     assert catalogue.normalize(" f8 ") == "F08" and catalogue.get("w7").code == "W07"
-    assert catalogue.get("F16") is None and catalogue.get("") is None
-    assert [e.code for e in catalogue.suggest("F16")] == ["F15", "F14", "F13"]
+    assert catalogue.get("F17") is None and catalogue.get("") is None
+    assert [e.code for e in catalogue.suggest("F17")] == ["F16", "F15", "F14"]
     assert {e.code for e in catalogue.suggest("结余")} == {"F03", "F13"}
 
 
@@ -160,7 +160,7 @@ def test_the_command_line_accepts_disabling_a_planned_code():
     r = run("check", str(SEED_FILE), "--json", "--disable", "F15", "--disable", "F04")
     assert r.exit_code == 0
     assert "F04" not in {f["code"] for f in json.loads(r.stdout)["findings"]}
-    assert run("check", str(SEED_FILE), "--disable", "F16").exit_code == 2
+    assert run("check", str(SEED_FILE), "--disable", "F17").exit_code == 2
 
 
 # --- perfeval rules ------------------------------------------------------------------------------
@@ -203,9 +203,9 @@ def test_rules_json():
 
 
 def test_rules_unknown_code_exits_2_and_suggests():
-    r = run("rules", "F16")
+    r = run("rules", "F17")
     assert r.exit_code == 2
-    assert "F16" in r.output and "F15" in r.output and "perfeval rules" in r.output
+    assert "F17" in r.output and "F16" in r.output and "perfeval rules" in r.output
     r = run("rules", "结余", "--json")
     assert r.exit_code == 2 and "F13" in r.output
 

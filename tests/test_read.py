@@ -211,3 +211,26 @@ def test_a_nil_word_in_money_reads_as_blank(tmp_path, make_workbook):
     assert data.funds["中央资金"]["budget"].blank and data.funds["中央资金"]["budget"].number is None
     (note,) = [n for n in data.notes if n.code == "S07"]
     assert "按空白读取" in note.hit.message and "0.00" in note.hit.message
+
+
+def test_quote_cuts_at_a_phrase_and_says_so():
+    from perfeval.values import quote
+
+    assert quote(" 短文本 ", 40) == "短文本"
+    long = "负责统筹新区大数据平台与基础设施建设、推动信息产业发展、推进信息化及智慧城市建设等工作"
+    assert quote(long, 40) == "负责统筹新区大数据平台与基础设施建设、推动信息产业发展…"
+    assert quote("甲" * 50, 40) == "甲" * 40 + "…"
+
+
+@pytest.mark.parametrize("raw", ["/", "／", "—", "-", "无", "指标1:/", "指标2：／", " / "])
+def test_not_applicable_markers(raw):
+    from perfeval.values import is_not_applicable
+
+    assert is_not_applicable(raw)
+
+
+@pytest.mark.parametrize("raw", ["", None, 0, "指标1", "无锡", "/ 12", "指标1:12"])
+def test_not_applicable_needs_a_marker(raw):
+    from perfeval.values import is_not_applicable
+
+    assert not is_not_applicable(raw)

@@ -150,6 +150,38 @@ def every_spent(s: Spec) -> None:
             row["实际支出资金"], row["结余资金"] = row["实际到位资金"], 0
 
 
+# A row that does not apply, as the national form writes it: "指标1:/" and "/" in every other cell.
+NA_GOAL = {
+    "一级指标": "产出指标",
+    "二级指标": "时效指标",
+    "三级指标": "指标1:/",
+    "指标性质": "/",
+    "指标值": "/",
+    "计量单位": "/",
+    "实际完成值": "/",
+    "偏差原因及改进措施": "/",
+}
+NA_SCORE = {
+    "一级指标": "履职效果",
+    "二级指标": "时效指标",
+    "三级指标": "指标1：/",
+    "分值": "／",
+    "评分标准": "—",
+    "得分": "/",
+    "扣分原因": "无",
+}
+
+
+def na_goal(s: Spec) -> None:
+    s["绩效目标"].append({"序号": len(s["绩效目标"]) + 1, **NA_GOAL})
+
+
+def na_score(s: Spec) -> None:
+    s["指标评分"].append(dict(NA_SCORE))
+
+
+LONG_GOAL = "负责统筹新区大数据平台与基础设施建设、推动信息产业发展、推进信息化及智慧城市建设等工作"
+
 # 绩效目标 row 0 as the catalogue's W07 example has it: 35 of ≥40 公里, missed
 missed_road = both(
     goal(0, "三级指标", "市政道路维护里程"),
@@ -189,6 +221,14 @@ CASES = [
     Case("S01", True, "a text file named .xlsx", raw=b"this is not a workbook", cell=""),
     Case("S01", False, "a sheet with a password to edit it (not to open the file): read", post=sheet_password("资金情况", "lzxq2023")),
     Case("S02", True, "绩效目标 deleted", post=lambda wb: wb.remove(wb["绩效目标"]), cell="绩效目标"),
+    Case(
+        "S02",
+        True,
+        "指标评分 named 指标评分表: the near name is given",
+        post=rename_sheet("指标评分", "指标评分表"),
+        cell="指标评分",
+        message="找不到工作表“指标评分”；工作簿中有“指标评分表”，是否就是它？请改名为“指标评分”",
+    ),
     Case("S02", False, "绩效目标 named '绩效目标 ' (a trailing space)", post=rename_sheet("绩效目标", "绩效目标 ")),
     Case("S03", True, "扣分原因 column renamed", post=rename_header("指标评分", "扣分原因", "原因"), cell="指标评分!2"),
     Case("S03", False, "header labels with * and units", post=rename_header("指标评分", "分值", "*分值（分）")),
@@ -202,12 +242,17 @@ CASES = [
     Case("S06", True, "指标性质 not in the list", goal(0, "指标性质", "大于"), cell="绩效目标!F3"),
     Case("S06", False, "two e-mail addresses", info(电子邮箱="a@example.gov.cn；b.c@example.cn")),
     Case("S06", False, "评价年度 2000, the first year allowed", info(评价年度=2000)),
+    Case("S06", False, "a 绩效目标 row that does not apply: 指标性质 “/”", na_goal),
     Case("S07", True, "money typed as text", fund("市级资金", "预算安排资金", "3,200.00"), cell="资金情况!B5"),
     Case("S07", True, "full-width digits with 万元", fund("市级资金", "预算安排资金", "３２００．００万元"), cell="资金情况!B5"),
+    Case("S07", True, "报告预算执行率 in full-width digits", ffield("报告预算执行率", "９７.９９％"), cell="资金情况!B12"),
     Case("S07", False, "a number shown as 3,200.00万元 by its number format", post=number_format("资金情况", "B5", '#,##0.00"万元"')),
+    Case("S07", False, "报告预算执行率 typed 97.99% as text, as the template asks", ffield("报告预算执行率", "97.99%")),
+    Case("S07", False, "报告得分率 typed 85% as text", analysis(1, "报告得分率", "85%")),
     Case("S08", True, "money typed as words", fund("市级资金", "预算安排资金", "三千二百万"), cell="资金情况!B5"),
     Case("S08", True, "a score as words", score(1, "得分", "满分"), cell="指标评分!F4"),
     Case("S08", False, "a score typed as text number", score(1, "得分", "3")),
+    Case("S08", False, "a 指标评分 row that does not apply: “／” for 分值 and 得分", na_score),
     Case("F01", True, "typed 合计 off by 100", fund("合计", "预算安排资金", 4100), cell="资金情况!B8"),
     Case("F01", False, "typed 合计 off by 0.005 (within 0.01)", fund("合计", "预算安排资金", 4000.005)),
     Case(
@@ -226,6 +271,13 @@ CASES = [
     Case("F03", True, "balance off by 0.5", fund("市级资金", "结余资金", 60.00), cell="资金情况!F5"),
     Case("F03", False, "balance within 0.01", fund("市级资金", "结余资金", 59.505)),
     Case(
+        "F03",
+        False,
+        "spent over received: F02 asks to correct the spending, no negative balance is asked for",
+        both(fund("省级资金", "实际支出资金", 900), fund("省级资金", "结余资金", 0)),
+    ),
+    Case("F03", False, "实际到位资金 blank: F16 asks for it, never counted as 0", fund("市级资金", "实际到位资金", None)),
+    Case(
         "F04",
         True,
         "received over the adjusted budget",
@@ -243,7 +295,8 @@ CASES = [
         True,
         "spent over the adjusted budget",
         both(fund("市级资金", "实际支出资金", 3400), fund("市级资金", "结余资金", -50)),
-        cell="资金情况!E8",
+        cell="资金情况!E5",
+        message=catalogue.get("F05").message,
     ),
     Case("F05", False, "all of 调整后预算 spent: execution exactly 100%", every_spent),
     Case(
@@ -290,6 +343,12 @@ CASES = [
     ),
     Case("F13", False, "zero balance written 0.00", both(fund("省级资金", "实际支出资金", 800), fund("省级资金", "结余资金", 0))),
     Case(
+        "F13",
+        False,
+        "balance blank, 实际支出资金 0 and 实际到位资金 blank: not known to be 0",
+        both(fund("省级资金", "实际到位资金", None), fund("省级资金", "实际支出资金", 0), fund("省级资金", "结余资金", None)),
+    ),
+    Case(
         "F14",
         True,
         "adjusted by 3.75% with no 调整说明",
@@ -326,11 +385,31 @@ CASES = [
     Case("F15", False, "no amounts, reported exactly 90%, no reason", both(no_amounts, ffield("报告预算执行率", 0.90))),
     Case("F15", False, "amounts given (F06 checks 97.99%), reported 65.6%, no reason", ffield("报告预算执行率", 0.656)),
     Case(
+        "F16",
+        True,
+        "市级资金 in use, its 实际到位资金 blank",
+        fund("市级资金", "实际到位资金", None),
+        cell="资金情况!D5",
+        message=catalogue.get("F16").message,
+    ),
+    Case("F16", True, "项目支出 in use, its 实际支出资金 blank", fund("项目支出", "实际支出资金", None), cell="资金情况!E10"),
+    Case("F16", False, "市级资金 实际到位资金 typed 0.00 (F02 asks about it)", fund("市级资金", "实际到位资金", 0)),
+    Case("F16", False, "项目支出 预算安排资金 blank: its 调整后预算 gives the rate", fund("项目支出", "预算安排资金", None)),
+    Case("F16", False, "中央资金 holds only a 0: not in use", fund("中央资金", "预算安排资金", 0)),
+    Case(
         "G01",
         True,
         "a goal with no indicator",
         lambda s: s["绩效目标"].append({"序号": 5, "年度绩效目标": "推进智慧文旅建设"}),
         cell="绩效目标!B7",
+    ),
+    Case(
+        "G01",
+        True,
+        "a long goal with no indicator: quoted to the end of a phrase, marked cut",
+        lambda s: s["绩效目标"].append({"序号": 5, "年度绩效目标": LONG_GOAL}),
+        cell="绩效目标!B7",
+        message=catalogue.get("G01").message,
     ),
     Case(
         "G01",
@@ -361,7 +440,14 @@ CASES = [
     Case("G04", False, "met exactly (12 of ≥12), no reason", goal(0, "实际完成值", 12)),
     Case("G05", True, "25% over a ≥ target", goal(0, "实际完成值", 15), cell="绩效目标!I3"),
     Case("G05", False, "exactly 20% over a ≥ target (24000 of ≥20000)", goal(2, "实际完成值", 24000)),
-    Case("G06", True, "no 满意度指标", goal(3, "一级指标", "效益指标"), cell="绩效目标!C2"),
+    Case(
+        "G06",
+        True,
+        "no 满意度指标",
+        goal(3, "一级指标", "效益指标"),
+        cell="绩效目标!C7",
+        message=catalogue.get("G06").message,
+    ),
     Case("G06", False, "the only 满意度指标 written with spaces around it", goal(3, "一级指标", " 满意度指标　")),
     Case("G07", True, "placeholder XX", goal(0, "实际完成值", "XX"), cell="绩效目标!I3"),
     Case(
@@ -370,12 +456,13 @@ CASES = [
         "a real word on a 定性 row",
         both(goal(0, "指标性质", "定性"), goal(0, "指标值", "按期完成"), goal(0, "实际完成值", "已完成")),
     ),
-    Case("W01", True, "score over weight", score(1, "得分", 4), cell="指标评分!F4"),
+    Case("G07", False, "a row that does not apply: “指标1:/” and “/” in every cell", na_goal),
+    Case("W01", True, "score over weight", score(1, "得分", 4), cell="指标评分!F4", message=catalogue.get("W01").message),
     Case("W01", False, "score 0.005 over its weight 3 (within 0.01)", score(1, "得分", 3.005)),
     Case("W02", True, "negative score", score(0, "得分", -1), cell="指标评分!F3"),
     Case("W02", True, "zero weight", score(1, "分值", 0), cell="指标评分!D4"),
     Case("W02", False, "score 0 with a reason", score(0, "得分", 0)),
-    Case("W03", True, "weights add to 99", score(1, "分值", 2), cell="指标评分!D63"),
+    Case("W03", True, "weights add to 99", score(1, "分值", 2), cell="指标评分!D3", message=catalogue.get("W03").message),
     Case("W03", False, "weights add to 100.005 (within 0.01)", score(1, "分值", 3.005)),
     Case("W04", True, "deduction without reason", score(0, "扣分原因", None), cell="指标评分!G3"),
     Case("W04", False, "full marks need no reason", both(score(0, "得分", 10), score(0, "扣分原因", None))),
@@ -383,6 +470,7 @@ CASES = [
     Case("W05", False, "the same name under another 二级", score(3, "三级指标", "预算编制科学性")),
     Case("W06", True, "blank score", score(0, "得分", None), cell="指标评分!F3"),
     Case("W06", False, "score 0 written", score(0, "得分", 0)),
+    Case("W06", False, "a row that does not apply: “/” for 分值 and 得分", na_score),
     Case(
         "W07",
         True,
@@ -466,6 +554,7 @@ CASES = [
         conclusion("items", lambda items: [{**items[0], "关联指标": "不存在的指标"}] + items[1:]),
         cell="评价结论!C7",
     ),
+    Case("C04", False, "指标评分 misnamed 指标评分表: S02 says so, no 关联指标 is checked", post=rename_sheet("指标评分", "指标评分表")),
     Case(
         "C04",
         False,
@@ -474,7 +563,14 @@ CASES = [
     ),
     Case("C05", True, "reported 一级 score off", analysis(0, "报告得分", 9), cell="评价结论!B39"),
     Case("C05", False, "reported 一级 score 9.805 against 9.8 (within 0.01)", analysis(0, "报告得分", 9.805)),
-    Case("C06", True, "reported rate 94% against 85%", analysis(1, "报告得分率", 0.94), cell="评价结论!C40"),
+    Case(
+        "C06",
+        True,
+        "reported rate 94% against 85%",
+        analysis(1, "报告得分率", 0.94),
+        cell="评价结论!C40",
+        message=catalogue.get("C06").message,
+    ),
     Case("C06", False, "reported rate 85.09% against 85% (within 0.1 points)", analysis(1, "报告得分率", 0.8509)),
     Case("C07", True, "the seed's table: implied weights 98.09", conclusion("analysis", SEED_TABLE), cell="评价结论!C47"),
     Case("C07", False, "部门管理 rate 87% against 85%: 17 ÷ 86.5% still allows 100 (88% would not)", analysis(1, "报告得分率", 0.87)),
@@ -777,3 +873,29 @@ def test_median_of_others_matches_statistics():
         expected = statistics.median(others) if len(others) >= 2 else None
         got = median_of_others(values, own)
         assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+# --- one cause, one finding ------------------------------------------------------------------
+
+
+def test_rows_that_do_not_apply_are_no_indicators(tmp_path, make_workbook):
+    """The national form's "指标1:/" rows, in 绩效目标 and 指标评分: nothing to report."""
+    _, findings = _run(tmp_path, make_workbook, Case("", False, "n/a rows", both(na_goal, na_score)))
+    assert findings == []
+
+
+def test_spending_over_receipts_is_one_finding(tmp_path, make_workbook):
+    case = Case("", True, "", both(fund("省级资金", "实际支出资金", 900), fund("省级资金", "结余资金", 0)))
+    _, findings = _run(tmp_path, make_workbook, case)
+    assert [(f.code, f.location) for f in findings if f.code in ("F02", "F03")] == [("F02", "资金情况!E4")]
+
+
+def test_a_misnamed_scores_sheet_is_one_finding(tmp_path, make_workbook):
+    _, findings = _run(tmp_path, make_workbook, Case("", True, "", post=rename_sheet("指标评分", "指标评分表")))
+    assert "C04" not in {f.code for f in findings}
+    assert [(f.code, f.location) for f in findings if f.code.startswith("S")] == [("S02", "指标评分")]
+
+
+def test_a_blank_receipt_is_asked_for_once(tmp_path, make_workbook):
+    _, findings = _run(tmp_path, make_workbook, Case("", True, "", fund("市级资金", "实际到位资金", None)))
+    assert [(f.code, f.location) for f in findings if f.code.startswith("F")] == [("F16", "资金情况!D5")]

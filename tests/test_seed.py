@@ -56,7 +56,7 @@ def test_seed_findings(seed):
         ("G01", "绩效目标!B4"),
         ("G01", "绩效目标!B5"),
         ("G01", "绩效目标!B6"),
-        ("G06", "绩效目标!C2"),
+        ("G06", "绩效目标!C7"),  # the first empty row below the goals: the header is locked
         ("W04", "指标评分!G3"),  # 部门整体支出率: 8 of 10, no reason
         ("W09", "指标评分!F3"),  # 预算执行率 8 of 10 while the computed rate is 100.00%: 10
         ("C06", "评价结论!C40"),  # 部门管理 printed 94%, really 85%

@@ -10,7 +10,7 @@ from ..config import Settings
 from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
 from ..values import format_rate as pct
-from ..values import normalize_label
+from ..values import normalize_label, quote
 from .registry import Hit, hit, rule
 
 
@@ -62,13 +62,15 @@ def no_problems_listed(dep: Department, s: Settings) -> Iterator[Hit]:
 @rule("C04", Severity.WARNING)
 def unknown_indicator(dep: Department, s: Settings) -> Iterator[Hit]:
     """关联指标不是指标评分表中的三级指标"""
+    if "level3" not in dep.data.scores_columns:
+        return  # no 指标评分 sheet, header or 三级指标 column to look in: S02/S03 say so
     names = {normalize_label(_c(r, "level3").raw) for r in dep.data.scores}
     for row in dep.data.items:
         cell = row.get("indicator")
         if cell is None or cell.blank:
             continue
         if normalize_label(cell.raw) not in names:
-            yield hit(cell, f"关联指标“{cell.text[:40]}”不是“指标评分”表中的三级指标，请按指标名称填写", cell.text)
+            yield hit(cell, f"关联指标“{quote(cell.text, 40)}”不是“指标评分”表中的三级指标，请按指标名称填写", cell.text)
 
 
 def _analysis(dep: Department) -> Iterator[tuple[Row, str, float | None, float | None]]:
@@ -123,9 +125,7 @@ def reported_rate_differs(dep: Department, s: Settings) -> Iterator[Hit]:
         weight = _weight_of(dep, label)
         implied = ""
         if score is not None and cell.number:
-            implied = (
-                f"；按报告得分 {n(score)} ÷ 报告得分率 {pct(cell.number)} 推算分值为 {score / cell.number:.2f}，而实际分值为 {n(weight)}"
-            )
+            implied = f"；按报告得分 {n(score)} ÷ 报告得分率 {pct(cell.number)} 推算分值为 {n(round(score / cell.number, 2))}，而实际分值为 {n(weight)}"
         yield hit(
             cell, f"绩效分析表中“{label}”得分率写为 {pct(cell.number)}，计算得分率为 {pct(rate)}{implied}", pct(cell.number), pct(rate)
         )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Severity
-from ..scoring import column_total, ratio
+from ..scoring import column_total, missing_inputs, ratio
 from ..values import format_money as m
 from ..values import format_rate as pct
 from .registry import Hit, hit, rule
@@ -91,10 +91,12 @@ def spent_over_received(dep: Department, s: Settings) -> Iterator[Hit]:
 def balance_wrong(dep: Department, s: Settings) -> Iterator[Hit]:
     """结余资金不等于实际到位资金减实际支出资金"""
     for label, row in _filled_sources(dep):
-        balance = _n(row, "balance")
-        if balance is None:
-            continue
-        expected = round((_n(row, "received") or 0.0) - (_n(row, "spent") or 0.0), 6)
+        balance, received, spent = _n(row, "balance"), _n(row, "received"), _n(row, "spent")
+        if balance is None or received is None or spent is None:
+            continue  # a blank amount is F16's to ask for, never a 0 here
+        if spent > received + s.money_tolerance:
+            continue  # F02 asks to correct the spending: no negative balance to type
+        expected = round(received - spent, 6)
         if abs(balance - expected) > s.money_tolerance:
             yield hit(
                 row["balance"],
@@ -134,17 +136,35 @@ def received_over_budget(dep: Department, s: Settings) -> Iterator[Hit]:
     )
 
 
+def _row_base(dep: Department, row: dict[str, Cell]) -> float | None:
+    """What a source row's spending is measured against, as the department's execution rate is:
+    its 调整后预算 (its 预算安排资金 where it was not adjusted), or its 实际到位资金."""
+    if dep.adjusted is None:
+        return _n(row, "received")
+    adjusted = row.get("adjusted")
+    return _n(row, "adjusted") if adjusted is not None and not adjusted.blank else _n(row, "budget")
+
+
 @rule("F05", Severity.WARNING)
 def execution_over_100(dep: Department, s: Settings) -> Iterator[Hit]:
     """预算执行率超过 100%"""
-    if dep.execution_rate is not None and dep.execution_rate > 1 + s.rate_tolerance:
-        base = "调整后预算" if dep.adjusted is not None else "实际到位资金"
-        yield hit(
-            _total_cell(dep, "spent"),
-            f"预算执行率 {pct(dep.execution_rate)} 超过 100%：实际支出资金 {m(dep.spent)} 万元大于{base}，请核对支出或调整后预算",
-            m(dep.spent),
-            pct(dep.execution_rate),
-        )
+    if dep.execution_rate is None or dep.execution_rate <= 1 + s.rate_tolerance:
+        return
+    base = "调整后预算" if dep.adjusted is not None else "实际到位资金"
+    base_total = dep.adjusted if dep.adjusted is not None else dep.received
+    spending = [(label, row, v) for label, row in _filled_sources(dep) if (v := _n(row, "spent")) is not None and v > 0]
+    over = [(label, row, v) for label, row, v in spending if v > (_row_base(dep, row) or 0.0) + s.money_tolerance]
+    # the 合计 is a locked formula: point at the spending to check, the largest over its base first
+    involved = sorted(over or spending, key=lambda x: -x[2])
+    cell = involved[0][1]["spent"] if involved else _total_cell(dep, "spent")
+    rows = f"（超出{base}的来源：{'、'.join(label for label, _, _ in involved)}）" if over else ""
+    yield hit(
+        cell,
+        f"预算执行率 {pct(dep.execution_rate)} 超过 100%：实际支出资金合计 {m(dep.spent)} 万元大于{base}合计 {m(base_total)} 万元"
+        f"{rows}；请核对实际支出资金，支出确实超出的请核对{base}",
+        m(dep.spent),
+        pct(dep.execution_rate),
+    )
 
 
 @rule("F06", Severity.WARNING)
@@ -324,9 +344,9 @@ def zero_balance_blank(dep: Department, s: Settings) -> Iterator[Hit]:
         if cell is None or not cell.blank:
             continue
         received, spent = _n(row, "received"), _n(row, "spent")
-        if received is None and spent is None:
-            continue
-        if abs((received or 0.0) - (spent or 0.0)) <= s.money_tolerance:
+        if received is None or spent is None:
+            continue  # a blank amount is F16's to ask for, never a 0 here
+        if abs(received - spent) <= s.money_tolerance:
             yield hit(cell, f"“{label}”结余资金留空；实际到位资金 − 实际支出资金 = 0，请填写 0.00", "", "0.00")
 
 
@@ -365,4 +385,21 @@ def low_reported_execution_unexplained(dep: Department, s: Settings) -> Iterator
             "且“执行偏差原因”为空；请填写金额并说明未支出的原因",
             "",
             pct(reported.number),
+        )
+
+
+@rule("F16", Severity.ERROR)
+def amount_missing(dep: Department, s: Settings) -> Iterator[Hit]:
+    """资金情况金额缺失，无法计算"""
+    for label, column in missing_inputs(dep.data):
+        if label == S.TOTAL_ROW:
+            continue  # no row is in use: nothing was typed to leave a figure half known
+        cell = dep.data.funds.get(label, {}).get(column)
+        if cell is None:
+            continue
+        # a use row's blank leaves its own rate unknown; a source row's, the department's total
+        what = f"{label}执行率" if label in S.USE_ROWS else f"部门{COLUMN_LABELS[column]}合计及由它算出的比率"
+        yield hit(
+            cell,
+            f"“{label}”已填写金额，但“{COLUMN_LABELS[column]}”留空，无法计算{what}；请填写该金额，确实没有的请填 0.00",
         )

@@ -8,14 +8,14 @@ from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
-from ..values import is_placeholder, normalize_label
+from ..values import is_placeholder, normalize_label, quote
 from .indicators import NUMERIC, goal_indicators, shortfall
 from .indicators import goal_cell as _c
 from .registry import Hit, hit, rule
 
 
 def _name(row: Row) -> str:
-    return _c(row, "level3").text[:40]
+    return quote(_c(row, "level3").text, 40)
 
 
 @rule("G01", Severity.WARNING)
@@ -33,7 +33,7 @@ def goal_without_indicator(dep: Department, s: Settings) -> Iterator[Hit]:
         if not has:
             yield hit(
                 goal,
-                f"年度绩效目标“{goal.text[:40]}”没有对应的三级指标，目标未细化量化；请补充可衡量的产出、效益、满意度指标",
+                f"年度绩效目标“{quote(goal.text, 40)}”没有对应的三级指标，目标未细化量化；请补充可衡量的产出、效益、满意度指标",
                 goal.text[:200],
             )
 
@@ -44,7 +44,7 @@ def target_not_numeric(dep: Department, s: Settings) -> Iterator[Hit]:
     for row, nature in goal_indicators(dep):
         target = _c(row, "target")
         if nature in NUMERIC and target.number is None and not is_placeholder(target.raw):
-            what = "为空" if target.blank else f"为“{target.text[:30]}”"
+            what = "为空" if target.blank else f"为“{quote(target.text, 30)}”"
             yield hit(target, f"指标“{_name(row)}”性质为“{nature}”，但指标值{what}；定量指标应填写数值", target.text)
 
 
@@ -99,10 +99,13 @@ def coverage(dep: Department, s: Settings) -> Iterator[Hit]:
     present = {normalize_label(_c(row, "level1").raw) for row, _ in goal_indicators(dep)}
     lacking = [x for x in S.REQUIRED_GOAL_LEVEL1 if x not in present]
     if lacking:
-        cell = Cell(S.SHEET_GOALS, dep.data.goals_header_row, dep.data.goals_columns.get("level1", 0))
+        # the header is locked: point at the first empty row below the goals, where one is added
+        last = max((c.row for row in dep.data.goals for c in row.values()), default=dep.data.goals_header_row)
+        cell = Cell(S.SHEET_GOALS, last + 1, dep.data.goals_columns.get("level1", 0))
         yield hit(
             cell,
-            f"绩效指标缺少一级指标：{'、'.join(lacking)}；部门整体绩效目标应包括产出、效益和满意度指标",
+            f"绩效指标缺少一级指标：{'、'.join(lacking)}；部门整体绩效目标应包括产出、效益和满意度指标，"
+            f"请在“一级指标”列补充{'、'.join(lacking)}及其三级指标",
             "、".join(sorted(present - {""})),
         )
 

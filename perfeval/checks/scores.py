@@ -9,7 +9,7 @@ from ..config import Settings
 from ..model import Cell, Department, Row, Severity
 from ..values import format_number as n
 from ..values import format_rate as pct
-from ..values import normalize_label
+from ..values import normalize_label, quote
 from .indicators import goal_cell, scored_goals, shortfall
 from .registry import Hit, hit, rule
 
@@ -19,7 +19,7 @@ def _c(row: Row, key: str) -> Cell:
 
 
 def _name(row: Row) -> str:
-    return _c(row, "level3").text[:40] or f"第 {_c(row, 'weight').row or _c(row, 'score').row} 行"
+    return quote(_c(row, "level3").text, 40) or f"第 {_c(row, 'weight').row or _c(row, 'score').row} 行"
 
 
 @rule("W01", Severity.ERROR)
@@ -28,7 +28,9 @@ def score_over_weight(dep: Department, s: Settings) -> Iterator[Hit]:
     for row in dep.data.scores:
         w, sc = _c(row, "weight").number, _c(row, "score").number
         if w is not None and sc is not None and sc > w + s.score_tolerance:
-            yield hit(_c(row, "score"), f"指标“{_name(row)}”得分 {n(sc)} 大于分值 {n(w)}", n(sc), n(w))
+            yield hit(
+                _c(row, "score"), f"指标“{_name(row)}”得分 {n(sc)} 大于分值 {n(w)}，请把得分改为不超过 {n(w)}，或改正分值", n(sc), n(w)
+            )
 
 
 @rule("W02", Severity.ERROR)
@@ -49,11 +51,17 @@ def weights_not_100(dep: Department, s: Settings) -> Iterator[Hit]:
         return
     if abs(dep.total_weight - s.total_weight) > s.score_tolerance:
         d = dep.data
-        row = d.scores_total_row or d.scores_header_row
-        cell = Cell(S.SHEET_SCORES, row, d.scores_columns.get("weight", 0))
+        # the 合计 is a locked formula: point at the first 分值 to check, name the total
+        cell = next((r["weight"] for r in d.scores if "weight" in r), None)
+        if cell is None:
+            cell = Cell(S.SHEET_SCORES, d.scores_header_row, d.scores_columns.get("weight", 0))
+        column = d.scores_columns.get("weight", 0)
+        total = (
+            f"（合计行 {S.SHEET_SCORES}!{Cell(S.SHEET_SCORES, d.scores_total_row, column).ref}）" if d.scores_total_row and column else ""
+        )
         yield hit(
             cell,
-            f"全部三级指标分值之和为 {n(dep.total_weight)}，应为 {n(s.total_weight)}；请核对各指标权重",
+            f"全部三级指标分值之和为 {n(dep.total_weight)}{total}，应为 {n(s.total_weight)}；请核对并改正各指标的分值，使合计为 {n(s.total_weight)}",
             n(dep.total_weight),
             n(s.total_weight),
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Severity
-from ..values import EMAIL, normalize_label, normalize_nature
+from ..values import EMAIL, normalize_label, normalize_nature, quote
 from .registry import Hit, hit, notes, rule
 
 
@@ -68,7 +68,7 @@ def _choice(cell: Cell | None, label: str, choices: tuple[str, ...]) -> Iterator
     if cell is None or cell.blank:
         return
     if normalize_label(cell.raw) not in choices:
-        yield hit(cell, f"“{label}”填写了“{cell.text[:50]}”，应为以下之一：{'、'.join(choices)}", cell.text)
+        yield hit(cell, f"“{label}”填写了“{quote(cell.text, 50)}”，应为以下之一：{'、'.join(choices)}", cell.text)
 
 
 @rule("S06", Severity.ERROR)
@@ -89,7 +89,7 @@ def out_of_range(dep: Department, s: Settings) -> Iterator[Hit]:
         addresses = [a for a in re.split(r"[;；,，\s]+", email.text) if a]
         bad = [a for a in addresses if not EMAIL.match(a)]
         if bad:
-            yield hit(email, f"电子邮箱“{email.text[:80]}”格式不正确，请填写如 name@example.gov.cn 的地址", email.text)
+            yield hit(email, f"电子邮箱“{quote(email.text, 80)}”格式不正确，请填写如 name@example.gov.cn 的地址", email.text)
     yield from _choice(dep.data.conclusion.get("reported_grade"), "评价等级", S.GRADES)
     for row in dep.data.goals:
         nature = row.get("nature")
