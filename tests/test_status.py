@@ -163,3 +163,16 @@ def test_mail_drafts_state_the_status(run):
     assert "评价状态：未评分" in bodies["丙局"] and "评价得分：—" in bodies["丙局"]
     assert "评价状态：待补正" in bodies["戊局"] and "（暂定）" in bodies["戊局"]
     assert "评价状态：可受理" in bodies["甲局"]
+
+
+def test_the_summary_marks_provisional_scores_beside_the_scores(run):
+    """指标得分 carries the status in a column of its own (appended), and the 统计 chart's
+    categories say which scores are provisional."""
+    _, out, _ = run
+    book = CalamineWorkbook.from_path(str(out / SUMMARY_NAME))
+    scores = book.get_sheet_by_name("指标得分").to_python()
+    status_col = [str(x) for x in scores[3]].index("评价状态")
+    by_name = {r[0]: r[status_col] for r in scores[5:10]}
+    assert by_name == {"甲局": "可受理", "乙局": "可受理", "丙局": "未评分", "丁局": "未评分", "戊局": "待补正"}
+    stats = [str(x) for row in book.get_sheet_by_name("统计").to_python() for x in row]
+    assert "戊局（暂定）" in stats and "甲局" in stats and "甲局（暂定）" not in stats

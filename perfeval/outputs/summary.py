@@ -192,8 +192,12 @@ def _scores(w: Writer, result: RunResult) -> None:
         for k, sub in enumerate(("得分", "分值", "得分率")):
             ws.write_string(hr + 1, c + k, sub, st.header)
         ws.set_column(c, c + 2, 9)
+    status_col = 2 + len(groups) * 3  # after the groups: no existing column moves
+    ws.merge_range(hr, status_col, hr + 1, status_col, "评价状态", st.header)
+    ws.set_column(status_col, status_col, 9)
     for i, d in enumerate(deps):
         r = hr + 2 + i
+        w.text(r, status_col, d.status.value if d.status else "")
         w.text(r, 0, d.name)
         w.text(r, 1, d.code)
         by_name = {normalize_label(x.name): x for x in d.level1}
@@ -209,7 +213,7 @@ def _scores(w: Writer, result: RunResult) -> None:
         w.num(r, c + 2, d.score_rate, st.rate)
     ws.freeze_panes(hr + 2, 1)
     if deps:
-        ws.autofilter(hr + 1, 0, hr + 1 + len(deps), 1 + len(groups) * 3)
+        ws.autofilter(hr + 1, 0, hr + 1 + len(deps), status_col)
 
 
 FINDINGS_HEADER = 3  # 0-based row of the 异常清单 header
@@ -295,7 +299,8 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
     ws.write_string(dr, 2, "预算执行率", st.header)
     ws.write_string(dr, 3, "资金到位率", st.header)
     for i, d in enumerate(scored):
-        w.text(dr + 1 + i, 0, d.name)
+        # the chart's category: a provisional score says so beside the name
+        w.text(dr + 1 + i, 0, f"{d.name}（暂定）" if d.status is Status.PENDING else d.name)
         w.num(dr + 1 + i, 1, d.total_score)
         w.num(dr + 1 + i, 2, d.execution_rate, st.rate)
         w.num(dr + 1 + i, 3, d.arrival_rate, st.rate)
