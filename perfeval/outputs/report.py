@@ -2,8 +2,9 @@
 
 Every figure comes from what perfeval computed, never from what the workbook claims where the
 two differ. The layout is the package's `data/report-template.docx` (`perfeval template --report`
-writes a copy to restyle in Word, used with `--report-template`), filled by docxtpl with
-autoescape on.
+writes a copy to restyle in Word, used with `--report-template`), filled with docxtpl's tags and
+autoescape on: prepared once per template and rendered per department by `docx_render`, or by
+docxtpl itself (`write_report_docxtpl`) for a template that path does not cover.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import warnings
 import zipfile
 from datetime import date
 from importlib import resources
@@ -21,9 +23,10 @@ from .. import schema as S
 from ..atomic import atomic_path
 from ..model import Department, Status
 from ..values import clean_text, format_money, format_number, format_rate, normalize_label
+from . import docx_render
 
 DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_ZIP_TIME = docx_render.FIXED_ZIP_TIME
 # Characters XML 1.0 cannot hold: Word refuses a file that has them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -208,9 +211,27 @@ def _first_second(items: list[str]) -> list[str]:
 
 
 def write_report(dep: Department, target: Path, run_date: date, template: Path | None = None) -> Path:
+    template_bytes = template.read_bytes() if template else default_template_bytes()
+    prep, first = docx_render.prepare(template_bytes)
+    title = f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit
+    if isinstance(prep, docx_render.Unsupported):
+        if first:
+            name = str(template) if template else DEFAULT_TEMPLATE
+            warnings.warn(f"报告模板 {name} {prep}，快速生成不支持，改用 docxtpl 逐份渲染（较慢）。", stacklevel=2)
+        return write_report_docxtpl(dep, target, run_date, template_bytes)
+    document = docx_render.render_document(prep, report_context(dep, run_date))
+    core = docx_render.render_core(prep, title, "perfeval", _datetime(run_date))
+    blob = docx_render.write_docx(prep, document, core)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(blob)
+    return target
+
+
+def write_report_docxtpl(dep: Department, target: Path, run_date: date, template_bytes: bytes | None = None) -> Path:
+    """The report rendered by docxtpl itself: for templates the fast path does not cover."""
     from docxtpl import DocxTemplate
 
-    tpl = DocxTemplate(str(template) if template else io.BytesIO(default_template_bytes()))
+    tpl = DocxTemplate(io.BytesIO(template_bytes if template_bytes is not None else default_template_bytes()))
     tpl.render(report_context(dep, run_date), autoescape=True)
     props = tpl.docx.core_properties
     props.title = f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit
