@@ -11,7 +11,7 @@ never a link. The only links are the ones we make to our own sheets. Sheet names
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
@@ -38,15 +38,11 @@ class SummaryWriter(Writer):
     written as a rich string of plain runs (`write_rich_string`, which escapes each run),
     so it reads back as the very text."""
 
-    def text(self, r: int, c: int, value: object, fmt: object = None) -> None:
-        if value is None or value == "":
-            self.ws.write_blank(r, c, None, fmt or self.st.text)
-            return
-        text = clip(str(value))
+    def store_text(self, r: int, c: int, text: str, fmt: Any) -> None:
         if looks_rich(text):  # three runs: write_rich_string takes no fewer
-            self.ws.write_rich_string(r, c, text[:1], text[1:2], text[2:], fmt or self.st.text)
+            self.ws.write_rich_string(r, c, text[:1], text[1:2], text[2:], fmt)
         else:
-            self.ws.write_string(r, c, text, fmt or self.st.text)
+            self.ws.write_string(r, c, text, fmt)
 
 
 OVERVIEW_COLUMNS = (

@@ -175,7 +175,11 @@ class Writer:
         if value is None or value == "":
             self.ws.write_blank(r, c, None, fmt or self.st.text)
         else:
-            self.ws.write_string(r, c, clip(str(value)), fmt or self.st.text)
+            self.store_text(r, c, clip(str(value)), fmt or self.st.text)
+
+    def store_text(self, r: int, c: int, text: str, fmt: Any) -> None:
+        """A non-empty text, already clipped, into its cell (a writer that needs to can override)."""
+        self.ws.write_string(r, c, text, fmt)
 
     def num(self, r: int, c: int, value: float | int | None, fmt: Any = None) -> None:
         if value is None:
