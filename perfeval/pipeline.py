@@ -196,7 +196,7 @@ def _write_outputs_and_summary(
         side = workers.submit(_side_files, 0) if workers is not None else None
         done = pool.run_tasks(workers, _write_outputs, len(work.jobs))
         if workers is None:
-            done = iter(list(done))
+            done = iter(list(done))  # run now: the summary below is written after them, as in a pool
         shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
         summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in result.skipped])
         if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):

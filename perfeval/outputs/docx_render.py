@@ -168,7 +168,7 @@ def _prepare(template_bytes: bytes) -> Prepared:
             for info in zf.infolist():
                 if info.filename in (document_name, core_name):
                     continue
-                out.writestr(_entry(info.filename, info.external_attr), zf.read(info.filename))
+                out.writestr(zip_entry(info.filename, info.external_attr), zf.read(info.filename))
         modes = {i.filename: i.external_attr for i in zf.infolist() if i.filename in (document_name, core_name)}
     return Prepared(
         template=template,
@@ -204,7 +204,8 @@ def _check_table_grids(body: Any) -> None:
             raise Unsupported("表格的列数与 tblGrid 不一致")
 
 
-def _entry(name: str, external_attr: int) -> zipfile.ZipInfo:
+def zip_entry(name: str, external_attr: int) -> zipfile.ZipInfo:
+    """A deflated entry dated 1980-01-01: the same inputs give the same bytes."""
     info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = external_attr
@@ -263,12 +264,16 @@ def render_core(prep: Prepared, title: str, author: str, when: datetime) -> byte
     from docx.opc.parts.coreprops import CorePropertiesPart
 
     core = CorePropertiesPart.load(PackURI("/" + prep.core_name), CT_CORE, prep.core_xml, None)  # type: ignore[arg-type]
-    props = core.core_properties
+    stamp_properties(core.core_properties, title, author, when)
+    return core.blob
+
+
+def stamp_properties(props: Any, title: str, author: str, when: datetime) -> None:
+    """The core properties every report carries (python-docx's CoreProperties), dated by the run."""
     props.title = title
     props.author = author
     props.created = props.modified = props.last_printed = when
     props.revision = 1
-    return core.blob
 
 
 def write_docx(prep: Prepared, document_xml: bytes, core_xml: bytes) -> bytes:
@@ -276,6 +281,6 @@ def write_docx(prep: Prepared, document_xml: bytes, core_xml: bytes) -> bytes:
     buf = io.BytesIO(prep.base_zip)
     buf.seek(0, io.SEEK_END)
     with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as out:
-        out.writestr(_entry(prep.document_name, prep.modes[prep.document_name]), document_xml)
-        out.writestr(_entry(prep.core_name, prep.modes[prep.core_name]), core_xml)
+        out.writestr(zip_entry(prep.document_name, prep.modes[prep.document_name]), document_xml)
+        out.writestr(zip_entry(prep.core_name, prep.modes[prep.core_name]), core_xml)
     return buf.getvalue()

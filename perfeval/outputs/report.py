@@ -26,7 +26,6 @@ from ..values import clean_text, format_money, format_number, format_rate, norma
 from . import docx_render
 
 DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
-FIXED_ZIP_TIME = docx_render.FIXED_ZIP_TIME
 # Characters XML 1.0 cannot hold: Word refuses a file that has them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -213,14 +212,13 @@ def _first_second(items: list[str]) -> list[str]:
 def write_report(dep: Department, target: Path, run_date: date, template: Path | None = None) -> Path:
     template_bytes = template.read_bytes() if template else default_template_bytes()
     prep, first = docx_render.prepare(template_bytes)
-    title = f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit
     if isinstance(prep, docx_render.Unsupported):
         if first:
             name = str(template) if template else DEFAULT_TEMPLATE
             warnings.warn(f"报告模板 {name} {prep}，快速生成不支持，改用 docxtpl 逐份渲染（较慢）。", stacklevel=2)
         return write_report_docxtpl(dep, target, run_date, template_bytes)
     document = docx_render.render_document(prep, report_context(dep, run_date))
-    core = docx_render.render_core(prep, title, "perfeval", _datetime(run_date))
+    core = docx_render.render_core(prep, _title(dep), "perfeval", _datetime(run_date))
     blob = docx_render.write_docx(prep, document, core)
     with atomic_path(target) as tmp:
         tmp.write_bytes(blob)
@@ -233,15 +231,15 @@ def write_report_docxtpl(dep: Department, target: Path, run_date: date, template
 
     tpl = DocxTemplate(io.BytesIO(template_bytes if template_bytes is not None else default_template_bytes()))
     tpl.render(report_context(dep, run_date), autoescape=True)
-    props = tpl.docx.core_properties
-    props.title = f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit
-    props.author = "perfeval"
-    props.created = props.modified = props.last_printed = _datetime(run_date)
-    props.revision = 1
+    docx_render.stamp_properties(tpl.docx.core_properties, _title(dep), "perfeval", _datetime(run_date))
     with atomic_path(target) as tmp:
         tpl.save(str(tmp))
         _pin_zip_times(tmp)
     return target
+
+
+def _title(dep: Department) -> str:
+    return f"{_t(dep.name)}部门整体支出绩效评价报告"[:255]  # the format's limit
 
 
 def _datetime(d: date):
@@ -256,7 +254,4 @@ def _pin_zip_times(path: Path) -> None:
         entries = [(info, src.read(info.filename)) for info in src.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, blob in entries:
-            fixed = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, blob)
+            dst.writestr(docx_render.zip_entry(info.filename, info.external_attr), blob)
