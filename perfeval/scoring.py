@@ -119,15 +119,19 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return _finite(a / b)
 
 
-def use_rate(data: WorkbookData, row_label: str) -> float | None:
-    """实际支出资金 ÷ 调整后预算 (÷ 预算安排资金 where 调整后预算 is blank) of one use row."""
-    row = data.funds.get(row_label, {})
+def row_budget(row: Row) -> float | None:
+    """A funds row's budget: its 调整后预算, or its 预算安排资金 where 调整后预算 is blank. An
+    调整后预算 typed but unreadable leaves it unknown, never the 预算安排资金 instead."""
     adjusted = row.get("adjusted")
     if adjusted is not None and not adjusted.blank:
-        base = _amount(adjusted)  # typed but unreadable: unknown, never the budget instead
-    else:
-        base = _amount(row.get("budget"))
-    return ratio(_amount(row.get("spent")), base)
+        return _amount(adjusted)
+    return _amount(row.get("budget"))
+
+
+def use_rate(data: WorkbookData, row_label: str) -> float | None:
+    """实际支出资金 ÷ the row's budget (`row_budget`) of one use row."""
+    row = data.funds.get(row_label, {})
+    return ratio(_amount(row.get("spent")), row_budget(row))
 
 
 def missing_inputs(data: WorkbookData) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Severity
-from ..scoring import column_total, missing_inputs, ratio
+from ..scoring import column_total, missing_inputs, ratio, row_budget
 from ..values import format_money as m
 from ..values import format_rate as pct
 from .registry import Hit, hit, rule
@@ -141,8 +141,7 @@ def _row_base(dep: Department, row: dict[str, Cell]) -> float | None:
     its 调整后预算 (its 预算安排资金 where it was not adjusted), or its 实际到位资金."""
     if dep.adjusted is None:
         return _n(row, "received")
-    adjusted = row.get("adjusted")
-    return _n(row, "adjusted") if adjusted is not None and not adjusted.blank else _n(row, "budget")
+    return row_budget(row)
 
 
 @rule("F05", Severity.WARNING)
