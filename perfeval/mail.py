@@ -3,18 +3,24 @@
 Messages are built with the compat32 MIME classes so that each attachment carries both
 names mail clients look for: an RFC 2231 `filename*` (Thunderbird, Apple Mail, Gmail) and an
 RFC 2047 encoded-word `name` (Outlook, QQ Mail).
+
+A department that cannot be mailed (a bad address, a missing attachment, two files for one
+department) fails alone, with its reason; a server that cannot be reached or refuses the login
+stops the batch (CannotSend). Drafts, --dry-run and --send all build the same message.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import re
 import smtplib
 import socket
 import ssl
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +29,7 @@ from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime, getaddresses
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -45,37 +51,105 @@ class MailError(Exception):
     """Mail cannot run at all (no results, bad settings, no password): message in Chinese."""
 
 
+class CannotSend(MailError):
+    """The batch stops part-way: the server cannot be reached or refuses the login, or the send
+    log cannot be written. What was sent before is in the send log: a rerun does not repeat it."""
+
+
+class Undeliverable(Exception):
+    """One department's message cannot be made (a bad address, a missing attachment): the reason, in Chinese."""
+
+
+# A header ends at a line break: CR, LF or another control character in an address is refused
+# (tabs are only spaces). Otherwise "a@x.cn\nBcc: evil@y.cn" would add a recipient.
+_HEADER_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+# one address each, between , ; ， ； 、 that are not inside "…" or <…>
+_ADDRESS_PIECE = re.compile(r'(?:"(?:[^"\\]|\\.)*"|<[^>]*>|[^,;，；、])+')
+
+
+def parse_addresses(text: str) -> list[tuple[str, str]]:
+    """(display name, address) of each address in a cell: `张三 <a@x.cn>; "Li, Si" <li@x.cn>, wang@x.cn`.
+
+    Bare addresses may also be separated by spaces. Raises ValueError, with the reason in Chinese,
+    for a line break or other control character, or for a piece that is not local@domain."""
+    if _HEADER_BREAKING.search(text):
+        raise ValueError(f"含换行或其他控制字符，已拒绝（以免被加入其他收件人或邮件头）：{text!r}")
+    pairs = []
+    for piece in _ADDRESS_PIECE.findall(text):
+        words = [piece.strip()] if set('<"(') & set(piece) else piece.split()
+        for word in words:
+            found = getaddresses([word])
+            if len(found) != 1 or not EMAIL.match(found[0][1]):
+                raise ValueError(f"“{word}”不是有效的邮箱地址（应为 名字@域名）")
+            pairs.append(found[0])
+    return pairs
+
+
+def _addresses(text: str, where: str) -> list[tuple[str, str]]:
+    try:
+        return parse_addresses(text)
+    except ValueError as exc:
+        raise Undeliverable(f"{where}{exc}") from None
+
+
+def _sender(text: Any) -> tuple[str, str]:
+    try:
+        pairs = parse_addresses(str(text))
+    except ValueError as exc:
+        raise MailError(f"[smtp] sender {exc}") from None
+    if len(pairs) != 1:
+        raise MailError("[smtp] 需要有效的发件人地址 sender（一个地址）")
+    return pairs[0]
+
+
 @dataclass
 class Outgoing:
     key: str  # identifies the department across runs: 部门编码, else 部门名称, with the year
     name: str
     stem: str
-    to: list[str]
+    to: list[str]  # addresses only; display names are in `names`
     cc: list[str]
     subject: str
     body: str
     attachments: list[tuple[str, Path]]
-    message_id: str
-    date: datetime
+    names: dict[str, str] = field(default_factory=dict)  # address → display name
+    problem: str = ""  # why this department gets no message (bad address, two files): in Chinese
 
-    def build(self, sender: str | None, draft: bool) -> MIMEMultipart:
+    @property
+    def recipients(self) -> list[str]:
+        return list(dict.fromkeys(self.to + self.cc))
+
+    def build(self, sender: tuple[str, str] | None, draft: bool) -> MIMEMultipart:
+        """The message, dated and identified now (a resend is a new message to the server).
+
+        Raises Undeliverable when the department has a problem or an attachment cannot be read."""
+        if self.problem:
+            raise Undeliverable(self.problem)
+        files = []
+        for filename, path in self.attachments:
+            try:
+                files.append((filename, path, path.read_bytes()))
+            except FileNotFoundError:
+                raise Undeliverable(f"附件文件不存在：{path}（请重新运行 perfeval process 生成）") from None
+            except OSError as exc:
+                raise Undeliverable(f"无法读取附件 {path}：{exc.strerror or exc}") from None
         msg = MIMEMultipart()
         msg["Subject"] = Header(self.subject, "utf-8")  # type: ignore[assignment]  # email takes a Header; the stubs say str
         if sender:
-            msg["From"] = sender
+            msg["From"] = formataddr(sender)
         if self.to:
-            msg["To"] = ", ".join(self.to)
+            msg["To"] = ", ".join(formataddr((self.names.get(a, ""), a)) for a in self.to)
         if self.cc:
-            msg["Cc"] = ", ".join(self.cc)
-        msg["Date"] = format_datetime(self.date)
-        msg["Message-ID"] = self.message_id
+            msg["Cc"] = ", ".join(formataddr((self.names.get(a, ""), a)) for a in self.cc)
+        msg["Date"] = formatdate(localtime=True)
+        msg["Message-ID"] = make_msgid("perfeval", domain=sender[1].rpartition("@")[2] if sender else "perfeval.local")
         if draft:
             msg["X-Unsent"] = "1"  # Outlook opens the .eml as a draft, ready to send
         msg.attach(MIMEText(self.body, "plain", "utf-8"))
-        for filename, path in self.attachments:
+        for filename, path, data in files:
             maintype, subtype = MIME_TYPES.get(path.suffix.lower(), ("application", "octet-stream"))
             part = MIMEBase(maintype, subtype)
-            part.set_payload(path.read_bytes())
+            part.set_payload(data)
             encoders.encode_base64(part)
             part.set_param("name", Header(filename, "utf-8", maxlinelen=998).encode())
             part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename))
@@ -101,20 +175,23 @@ def load_results(outdir: Path) -> dict[str, Any]:
         raise MailError(f"无法读取 {path}：{exc}") from None
 
 
-def split_addresses(text: str) -> list[str]:
-    parts = re.split(r"[;；,，、\s]+", text or "")
-    return [p for p in parts if p]
+@dataclass(frozen=True)
+class RosterEntry:
+    row: int  # 1-based, as the spreadsheet shows it
+    label: str  # the 部门名称 (else 部门编码) the row names
+    to: str  # the cells as written: parsed per department, so that a bad address fails only that one
+    cc: str
 
 
-def load_roster(path: Path) -> dict[str, tuple[list[str], list[str]]]:
-    """部门名称 or 部门编码 → (收件人, 抄送), from an .xlsx or .csv roster."""
+def load_roster(path: Path) -> dict[str, RosterEntry]:
+    """The rows of an .xlsx or .csv roster by "code:<部门编码>" and by "name:<部门名称>"."""
     rows: list[list[Any]]
     if path.suffix.lower() == ".csv":
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             text = path.read_text(encoding="gb18030")
-        rows = list(csv.reader(text.splitlines()))
+        rows = list(csv.reader(io.StringIO(text, newline="")))  # a cell's line breaks stay in it, to be refused
     else:
         import python_calamine as pc
 
@@ -132,18 +209,35 @@ def load_roster(path: Path) -> dict[str, tuple[list[str], list[str]]]:
     col: dict[str, int] = {label: header.index(label) for label in ("部门名称", "部门编码", "收件人", "抄送") if label in header}
     if "部门名称" not in col and "部门编码" not in col:
         raise MailError(f"名单 {path} 需要“部门名称”或“部门编码”列")
-    roster: dict[str, tuple[list[str], list[str]]] = {}
-    for r in rows[header_at + 1 :]:
+    roster: dict[str, RosterEntry] = {}
+    for number, r in enumerate(rows[header_at + 1 :], start=header_at + 2):
 
         def get(label: str, r: list[Any] = r) -> str:
             i = col.get(label)
             return clean_text(r[i]) if i is not None and i < len(r) else ""
 
-        entry = (split_addresses(get("收件人")), split_addresses(get("抄送")))
+        entry = RosterEntry(number, get("部门名称") or get("部门编码"), get("收件人"), get("抄送"))
         for label, prefix in (("部门编码", "code:"), ("部门名称", "name:")):
             if get(label):
                 roster[prefix + normalize_label(get(label))] = entry
     return roster
+
+
+def _roster_entry(dep: dict[str, Any], roster: dict[str, RosterEntry] | None) -> RosterEntry | None:
+    from .values import normalize_label
+
+    for probe in (f"code:{normalize_label(dep.get('code') or '')}", f"name:{normalize_label(dep['name'])}"):
+        if roster and probe in roster and probe not in ("code:", "name:"):
+            return roster[probe]
+    return None
+
+
+def unmatched_roster(roster: dict[str, RosterEntry], results: dict[str, Any]) -> list[str]:
+    """The roster rows that name no department of the results (a typo, or a department that did
+    not submit), as "第 N 行 <部门>", in the roster's order."""
+    used = {_roster_entry(dep, roster) for dep in results.get("departments", [])}
+    entries = sorted(set(roster.values()) - used, key=lambda e: e.row)
+    return [f"第 {e.row} 行 {e.label}" for e in entries]
 
 
 def _key(dep: dict[str, Any]) -> str:
@@ -188,22 +282,33 @@ def _body(dep: dict[str, Any]) -> str:
 
 
 def build_outgoing(outdir: Path, results: dict[str, Any], roster: dict | None = None) -> tuple[list[Outgoing], list[str]]:
-    """One message per department, and the departments that have no address."""
-    from .values import normalize_label
+    """One message per department, and the departments that have no address.
 
+    A department whose addresses are not all valid, or that has several files in the results
+    (they would share one entry of the send log), gets a `problem` instead of recipients."""
     deps = results.get("departments", [])
     stems = unique_stems([d["name"] for d in deps])
-    run_date = datetime.fromisoformat(results.get("run_date", "2000-01-01")).replace(hour=9, tzinfo=UTC)
+    files: dict[str, list[str]] = defaultdict(list)
+    for dep in deps:
+        files[_key(dep)].append(dep.get("file") or dep["name"])
     messages, missing = [], []
     for dep, stem in zip(deps, stems, strict=True):
-        to, cc = split_addresses(dep.get("email", "")), []
-        for probe in (f"code:{normalize_label(dep.get('code') or '')}", f"name:{normalize_label(dep['name'])}"):
-            if roster and probe in roster and probe not in ("code:", "name:"):
-                to, cc = roster[probe]
-                break
-        to = [a for a in to if EMAIL.match(a)]
-        cc = [a for a in cc if EMAIL.match(a)]
-        if not to:
+        entry = _roster_entry(dep, roster)
+        problem, names = "", {}
+        try:
+            if entry:
+                to, cc = _addresses(entry.to, f"名单第 {entry.row} 行“收件人”"), _addresses(entry.cc, f"名单第 {entry.row} 行“抄送”")
+            else:
+                to, cc = _addresses(dep.get("email") or "", "工作簿“电子邮箱”"), []
+            names = {a: n for n, a in to + cc if n}
+        except Undeliverable as exc:
+            to, cc, problem = [], [], str(exc)
+        same = files[_key(dep)]
+        if len(same) > 1:
+            problem = (
+                f"本批结果中该部门有 {len(same)} 个文件（{'、'.join(same)}），无法确定发送哪一份；请只保留一份后重新运行 perfeval process"
+            )
+        if not to and not problem:
             missing.append(dep["name"])
         year = f"{dep['year']}" if dep.get("year") else ""
         attachments = []
@@ -212,32 +317,51 @@ def build_outgoing(outdir: Path, results: dict[str, Any], roster: dict | None = 
             if rel:
                 path = outdir / rel
                 attachments.append((f"{stem}_{output.attachment}{path.suffix}", path))
-        key = _key(dep)
-        digest = hashlib.sha256(f"{key}|{results.get('run_date')}".encode()).hexdigest()[:24]
         messages.append(
             Outgoing(
-                key=key,
+                key=_key(dep),
                 name=dep["name"],
                 stem=stem,
-                to=to,
-                cc=cc,
+                to=[a for _, a in to],
+                cc=[a for _, a in cc],
                 subject=f"【绩效评价结果】{dep['name']}{year}年度部门整体支出绩效评价",
                 body=_body(dep),
                 attachments=attachments,
-                message_id=f"<perfeval.{digest}@perfeval.local>",
-                date=run_date,
+                names=names,
+                problem=problem,
             )
         )
     return messages, missing
 
 
 def write_drafts(outdir: Path, messages: list[Outgoing], sender: str | None) -> list[Path]:
+    """OUTDIR/mail/<部门>.eml for each department that can be mailed, sorted by name.
+
+    A department that cannot (see Outgoing.problem, set here too when an attachment is missing)
+    gets no draft, and an old draft of it is removed: it would carry old results."""
+    from_ = _sender(sender) if sender else None
     written = []
     for m in messages:
         target = outdir / MAIL_DIR / f"{m.stem}.eml"
-        write_bytes_atomic(target, m.build(sender, draft=True).as_bytes())
+        try:
+            data = m.build(from_, draft=True).as_bytes()
+        except Undeliverable as exc:
+            m.problem = str(exc)
+            target.unlink(missing_ok=True)
+            continue
+        write_bytes_atomic(target, data)
         written.append(target)
-    return written
+    return sorted(written)
+
+
+def _attachment_digests(msg: MIMEMultipart) -> dict[str, str]:
+    """Each attachment's name → SHA-256 of its content, as the message carries it."""
+    digests = {}
+    for part in msg.walk():
+        filename, data = part.get_filename(), part.get_payload(decode=True)
+        if filename and isinstance(data, bytes):
+            digests[filename] = hashlib.sha256(data).hexdigest()
+    return digests
 
 
 class SendLog:
@@ -253,16 +377,17 @@ class SendLog:
                 except (ValueError, KeyError):
                     continue  # a torn last line from a crash: that message counts as not sent
 
-    def record(self, m: Outgoing, refused: dict[str, Any]) -> None:
+    def record(self, m: Outgoing, msg: MIMEMultipart, refused: dict[str, Any]) -> None:
+        """`msg` as sent: its Message-ID, and a digest of each attachment it carried."""
         entry = {
             "key": m.key,
             "department": m.name,
             "to": m.to,
             "cc": m.cc,
-            "message_id": m.message_id,
+            "message_id": msg["Message-ID"],
             "refused": sorted(refused),
             "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "attachments": {n: hashlib.sha256(p.read_bytes()).hexdigest() for n, p in m.attachments},
+            "attachments": _attachment_digests(msg),
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as fh:
@@ -278,7 +403,7 @@ class SmtpSettings:
     port: int
     security: str  # "starttls" or "ssl"
     user: str
-    sender: str
+    sender: tuple[str, str]  # (display name, address)
     timeout: float
     cafile: str | None
 
@@ -293,34 +418,45 @@ class SmtpSettings:
         security = str(smtp.get("security", "starttls")).lower()
         if security not in ("starttls", "ssl"):
             raise MailError("[smtp] security 只能是 starttls 或 ssl（不支持明文发送）")
-        sender = str(smtp.get("sender") or smtp.get("user") or "")
-        if not EMAIL.match(getaddresses([sender])[0][1] if sender else ""):
+        sender = smtp.get("sender") or smtp.get("user")
+        if not sender:
             raise MailError("[smtp] 需要有效的发件人地址 sender")
         return cls(
             host=str(smtp["host"]),
             port=int(smtp.get("port", 465 if security == "ssl" else 587)),
             security=security,
             user=str(smtp.get("user", "")),
-            sender=sender,
+            sender=_sender(sender),
             timeout=float(smtp.get("timeout", 30)),
             cafile=str(smtp["cafile"]) if smtp.get("cafile") else None,
         )
 
 
 def _connect(cfg: SmtpSettings, password: str | None) -> smtplib.SMTP:
-    context = ssl.create_default_context(cafile=cfg.cafile)  # verification on, always
-    if cfg.security == "ssl":
-        server: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
-    else:
-        server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-        server.starttls(context=context)
-    if cfg.user:
-        try:
-            server.login(cfg.user, password or "")
-        except smtplib.SMTPServerDisconnected:
-            # some servers hang up after a refused password instead of answering 535
-            server.close()
-            raise LoginFailed("登录邮件服务器时连接被断开（用户名或密码可能错误）") from None
+    """A connection, logged in; CannotSend (with the reason in Chinese) when there is none."""
+    try:
+        context = ssl.create_default_context(cafile=cfg.cafile)  # verification on, always
+    except OSError as exc:
+        raise CannotSend(f"无法读取 [smtp] cafile {cfg.cafile}：{exc.strerror or exc}") from None
+    try:
+        if cfg.security == "ssl":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+        else:
+            server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise CannotSend(explain(exc)) from None
+    try:
+        if cfg.security == "starttls":
+            server.starttls(context=context)
+        if cfg.user:
+            try:
+                server.login(cfg.user, password or "")
+            except smtplib.SMTPServerDisconnected:
+                # some servers hang up after a refused password instead of answering 535
+                raise LoginFailed("登录邮件服务器时连接被断开（用户名或密码可能错误）") from None
+    except (smtplib.SMTPException, OSError, UnicodeEncodeError) as exc:
+        server.close()
+        raise CannotSend(explain(exc)) from None
     return server
 
 
@@ -364,7 +500,10 @@ def send_all(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> SendReport:
-    """Send what the log does not hold yet; one department's failure never stops the others."""
+    """Send what the log does not hold yet; one department's failure never stops the others.
+
+    --dry-run builds each message just as a send would, so both fail the same departments.
+    When the server cannot be reached or refuses the login, the batch stops: CannotSend."""
     cfg = SmtpSettings.from_settings(smtp)
     if password is None:
         password = os.environ.get(PASSWORD_ENV)
@@ -377,39 +516,56 @@ def send_all(
     log = SendLog(outdir / MAIL_DIR / SEND_LOG)
     report = SendReport()
     server: smtplib.SMTP | None = None
-    cannot_connect: str | None = None  # a failed connection or login fails every message after it alike
     try:
         for m in messages:
             if m.key in log.sent and m.name not in resend:
                 report.skipped.append(m.name)
+            elif m.problem:
+                report.failed.append((m.name, m.problem))
             elif not m.to:
-                report.failed.append((m.name, "没有收件人地址（工作簿“电子邮箱”为空或无效，名单中也没有）"))
-            elif dry_run:
-                report.planned.append(m)
-            elif cannot_connect:
-                report.failed.append((m.name, cannot_connect))
+                report.failed.append((m.name, "没有收件人地址（工作簿“电子邮箱”为空，名单中也没有）"))
             else:
-                if server is None:
-                    try:
-                        server = _connect(cfg, password)
-                    except (smtplib.SMTPException, OSError, UnicodeEncodeError) as exc:
-                        cannot_connect = explain(exc)
-                        report.failed.append((m.name, cannot_connect))
-                        continue
-                try:
-                    refused = server.send_message(m.build(cfg.sender, draft=False), cfg.sender, m.to + m.cc)
-                    log.record(m, refused or {})
-                    report.sent.append(m.name)
-                except (smtplib.SMTPException, OSError) as exc:
-                    report.failed.append((m.name, explain(exc)))
-                    if not isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)):
-                        _close(server)
-                        server = None  # the connection dropped: reconnect for the next department
+                server = _send_one(m, cfg, password, server, log, report, dry_run)
             if progress:
                 progress(m.name)
     finally:
         _close(server)
     return report
+
+
+def _send_one(
+    m: Outgoing, cfg: SmtpSettings, password: str | None, server: smtplib.SMTP | None, log: SendLog, report: SendReport, dry_run: bool
+) -> smtplib.SMTP | None:
+    """Send (or plan) one message and note the outcome in `report`; the connection to use next."""
+    try:
+        msg = m.build(cfg.sender, draft=False)
+    except Undeliverable as exc:
+        report.failed.append((m.name, str(exc)))
+        return server
+    if dry_run:
+        report.planned.append(m)
+        return server
+    if server is None:
+        try:
+            server = _connect(cfg, password)
+        except CannotSend as exc:
+            done = f"；本次已发送的 {len(report.sent)} 封已记入发送记录，重新运行不会重发" if report.sent else ""
+            raise CannotSend(f"{exc}。已停止发送，{m.name}及其后的部门均未发送{done}") from None
+    try:
+        refused = server.send_message(msg, cfg.sender[1], m.recipients)
+    except (smtplib.SMTPException, OSError) as exc:
+        report.failed.append((m.name, explain(exc)))
+        if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)):
+            return server
+        _close(server)
+        return None  # the connection dropped: reconnect for the next department
+    report.sent.append(m.name)
+    try:
+        log.record(m, msg, refused or {})
+    except OSError as exc:
+        _close(server)
+        raise CannotSend(f"{m.name}已发送，但无法写入发送记录 {log.path}：{exc.strerror or exc}。为免重复发送，已停止") from None
+    return server
 
 
 def _close(server: smtplib.SMTP | None) -> None:

@@ -7,7 +7,8 @@ import email.policy
 import json
 import socket
 import ssl
-from datetime import date
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,19 @@ from click.testing import CliRunner
 
 from perfeval.cli import main
 from perfeval.config import Settings
-from perfeval.mail import SEND_LOG, MailError, build_outgoing, load_results, send_all, write_drafts
+from perfeval.mail import (
+    SEND_LOG,
+    CannotSend,
+    MailError,
+    build_outgoing,
+    load_results,
+    load_roster,
+    parse_addresses,
+    send_all,
+    unmatched_roster,
+    write_drafts,
+)
+from perfeval.outputs import RESULTS_NAME
 from perfeval.pipeline import process
 
 from .conftest import INBOX
@@ -54,6 +67,8 @@ class Recorder:
         self.refuse = refuse or set()
         self.drop: set[str] = set()  # hang up in the middle of these messages
         self.messages: list[tuple[list[str], bytes]] = []
+        self.logins: set[tuple] = set()  # the connections that tried to log in
+        self.hang_up_on_bad_login = False  # as some servers do, instead of answering 535
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -70,8 +85,13 @@ class Recorder:
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
+    recorder = server.event_handler
+    recorder.logins.add(session.peer)  # smtplib tries PLAIN, then LOGIN, on one connection
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
-    return AuthResult(success=ok)
+    if not ok and recorder.hang_up_on_bad_login:
+        server.transport.close()
+        return AuthResult(success=False, handled=True)
+    return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 to a bad password
 
 
 def _free_port() -> int:
@@ -200,24 +220,42 @@ def test_connection_dropped_mid_batch_the_others_go_on(fresh_outdir, server):
     assert len(report.sent) == 5 and len(recorder.messages) == 5
 
 
-def test_untrusted_certificate_fails_cleanly(fresh_outdir, server):
+def test_untrusted_certificate_stops_the_batch(fresh_outdir, server):
     recorder, smtp = server("starttls")
     smtp = {**smtp, "cafile": None}
     messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
-    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
-    assert report.sent == [] and len(report.failed) == 7
-    assert all("证书验证失败" in reason for name, reason in report.failed if name != "兰州新区科技发展局")
+    with pytest.raises(CannotSend, match="证书验证失败"):
+        send_all(fresh_outdir, messages, smtp, password=PASSWORD)
     assert recorder.messages == []
     assert not (fresh_outdir / "mail" / SEND_LOG).exists()
 
 
-@pytest.mark.slow
-def test_wrong_password_is_reported(fresh_outdir, server):
-    _, smtp = server("starttls")
+@pytest.mark.parametrize("hang_up", [False, True], ids=["535", "hang-up"])
+def test_login_failure_stops_the_batch_once_and_fast(fresh_outdir, server, hang_up):
+    """Before: every department was reported failed, each after its own wait; now one login, one CannotSend."""
+    recorder, smtp = server("starttls")
+    recorder.hang_up_on_bad_login = hang_up
     messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
-    addressed = [m for m in messages if m.to][:2]
-    report = send_all(fresh_outdir, addressed, {**smtp, "timeout": 3}, password="wrong")
-    assert report.sent == [] and len(report.failed) == 2 and all("登录" in r for _, r in report.failed)
+    started = time.monotonic()
+    with pytest.raises(CannotSend, match="登录邮件服务器") as caught:
+        send_all(fresh_outdir, messages, {**smtp, "timeout": 5}, password="wrong")
+    assert time.monotonic() - started < 2
+    assert len(recorder.logins) == 1 and recorder.messages == []
+    assert "已停止发送" in str(caught.value)
+
+
+def test_unreachable_server_stops_the_batch(fresh_outdir):
+    smtp = {
+        "host": "127.0.0.1",
+        "port": _free_port(),
+        "security": "starttls",
+        "user": USER,
+        "sender": "pingjia@example.gov.cn",
+        "timeout": 5,
+    }
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    with pytest.raises(CannotSend, match="无法连接邮件服务器"):
+        send_all(fresh_outdir, messages, smtp, password=PASSWORD)
 
 
 def test_password_only_from_the_environment(fresh_outdir, server, monkeypatch):
@@ -271,3 +309,132 @@ def test_mail_usage_errors(tmp_path, fresh_outdir):
     assert r.exit_code == 2 and "请先运行 perfeval process" in r.output
     r = CliRunner().invoke(main, ["mail", str(fresh_outdir), "--send"])
     assert r.exit_code == 2 and "[smtp]" in r.output
+
+
+def test_missing_attachment_fails_only_that_department(fresh_outdir, server):
+    """Before: a deleted report was a FileNotFoundError traceback for drafts, and “无法连接邮件服务器” for --send."""
+    gone = fresh_outdir / "reports" / "兰州新区农业农村局.docx"
+    gone.unlink()
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    paths = write_drafts(fresh_outdir, messages, "pingjia@example.gov.cn")
+    assert len(paths) == 6 and paths == sorted(paths)
+    assert not (fresh_outdir / "mail" / "兰州新区农业农村局.eml").exists()
+    assert [(m.name, m.problem) for m in messages if m.problem] == [
+        ("兰州新区农业农村局", f"附件文件不存在：{gone}（请重新运行 perfeval process 生成）")
+    ]
+    recorder, smtp = server("starttls")
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    dry = send_all(fresh_outdir, messages, smtp, password=PASSWORD, dry_run=True)
+    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert dry.failed == report.failed and sorted(m.name for m in dry.planned) == sorted(report.sent)
+    assert str(gone) in dict(report.failed)["兰州新区农业农村局"]
+    assert len(report.sent) == 5 and len(recorder.messages) == 5
+
+
+def test_addresses_are_parsed_with_their_display_names():
+    assert parse_addresses('张三 <a@x.cn>, "Li, Si" <li@x.cn>; wang@x.cn') == [("张三", "a@x.cn"), ("Li, Si", "li@x.cn"), ("", "wang@x.cn")]
+    assert parse_addresses("a@x.cn；b@x.cn，c@x.cn、d@x.cn e@x.cn\tf@x.cn") == [("", f"{c}@x.cn") for c in "abcdef"]
+    assert parse_addresses(" ") == []
+    for bad, reason in [
+        ("a@x.cn\nBcc: evil@y.cn", "换行"),
+        ("a@x.cn\r", "换行"),
+        ("无", "“无”不是有效的邮箱地址"),
+        ("张三 a@x.cn", "“张三”"),
+    ]:
+        with pytest.raises(ValueError, match=reason):
+            parse_addresses(bad)
+
+
+def test_roster_keeps_every_recipient_and_display_name(fresh_outdir, server, tmp_path):
+    """Before: “张三 <a@x.cn>” was split at spaces and dropped; of “"Li, Si" <li@x.cn>; wang@x.cn” only wang was kept."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text(
+        "部门名称,收件人,抄送\n"
+        '兰州新区科技发展局,张三 <zhangsan@example.gov.cn>,"""Li, Si"" <lisi@example.gov.cn>; wang@example.gov.cn"\n'
+        "兰州新区财政局,caizheng@example.gov.cn,\n",
+        encoding="utf-8-sig",
+    )
+    results = load_results(fresh_outdir)
+    roster_map = load_roster(roster)
+    assert unmatched_roster(roster_map, results) == ["第 3 行 兰州新区财政局"]
+    messages, missing = build_outgoing(fresh_outdir, results, roster_map)
+    assert missing == []
+    recorder, smtp = server("starttls")
+    report = send_all(fresh_outdir, [m for m in messages if m.name == "兰州新区科技发展局"], smtp, password=PASSWORD)
+    assert report.sent == ["兰州新区科技发展局"]
+    [(rcpts, raw)] = recorder.messages
+    assert rcpts == ["zhangsan@example.gov.cn", "lisi@example.gov.cn", "wang@example.gov.cn"]
+    assert b"To: =?utf-8?b?" in raw, "a non-ASCII display name is an RFC 2047 encoded word"
+    [msg] = _received(recorder)
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [("张三", "zhangsan@example.gov.cn")]
+    assert [(a.display_name, a.addr_spec) for a in msg["Cc"].addresses] == [("Li, Si", "lisi@example.gov.cn"), ("", "wang@example.gov.cn")]
+
+
+def test_header_breaking_address_is_refused_and_nothing_sent(fresh_outdir, server, tmp_path):
+    """Before: the line break split the cell into two addresses, and evil@example.net got the results."""
+    path = fresh_outdir / RESULTS_NAME
+    results = json.loads(path.read_text(encoding="utf-8"))
+    housing = next(d for d in results["departments"] if d["name"] == "兰州新区住房和城乡建设局")
+    housing["email"] = "lzxq-0620@example.gov.cn\nBcc: evil@example.net"
+    path.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+    roster = tmp_path / "名单.csv"
+    roster.write_text(
+        "部门名称,收件人,抄送\n"
+        '兰州新区文化和旅游局,"lzxq-0302@example.gov.cn\r\nBcc: evil@example.net",\n'
+        "兰州新区农业农村局,lzxq-0405@example.gov.cn,不是地址\n",
+        encoding="utf-8-sig",
+    )
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir), load_roster(roster))
+    recorder, smtp = server("starttls")
+    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    failed = dict(report.failed)
+    assert failed["兰州新区文化和旅游局"].startswith("名单第 2 行“收件人”含换行或其他控制字符，已拒绝")
+    assert failed["兰州新区住房和城乡建设局"].startswith("工作簿“电子邮箱”含换行或其他控制字符，已拒绝")
+    assert failed["兰州新区农业农村局"] == "名单第 3 行“抄送”“不是地址”不是有效的邮箱地址（应为 名字@域名）"
+    everyone = {a for rcpts, _ in recorder.messages for a in rcpts}
+    assert everyone.isdisjoint({"evil@example.net", "lzxq-0302@example.gov.cn", "lzxq-0405@example.gov.cn", "lzxq-0620@example.gov.cn"})
+    assert len(report.sent) == 3
+    assert len(write_drafts(fresh_outdir, messages, None)) == 4  # the three, and 科技发展局 (no address yet)
+    for sender in ("pingjia@example.gov.cn\r\nBcc: evil@example.net", "pingjia@example.gov.cn\nBcc: evil@example.net"):
+        with pytest.raises(MailError, match="换行"):
+            send_all(fresh_outdir, messages, {**smtp, "sender": sender}, password=PASSWORD)
+        with pytest.raises(MailError, match="换行"):
+            write_drafts(fresh_outdir, messages, sender)
+
+
+def test_each_send_is_dated_now_with_a_fresh_message_id(fresh_outdir, server):
+    """Before: Date was the run date at 09:00 and the Message-ID was the same on every (re)send."""
+    recorder, smtp = server("starttls")
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    culture = [m for m in messages if m.name == "兰州新区文化和旅游局"]
+    before = datetime.now(UTC) - timedelta(seconds=2)  # Date has whole seconds
+    assert send_all(fresh_outdir, culture, smtp, password=PASSWORD).sent
+    assert send_all(fresh_outdir, culture, smtp, password=PASSWORD, resend={"兰州新区文化和旅游局"}).sent
+    [draft] = write_drafts(fresh_outdir, culture, "评价办 <pingjia@example.gov.cn>")
+    after = datetime.now(UTC) + timedelta(seconds=2)
+    first, second = _received(recorder)
+    written = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default)
+    assert len({first["Message-ID"], second["Message-ID"], written["Message-ID"]}) == 3
+    assert all(before <= m["Date"].datetime <= after for m in (first, second, written))
+    assert first["Message-ID"].endswith("@example.gov.cn>")
+    assert written["From"].addresses[0].display_name == "评价办"
+    log = [json.loads(line) for line in (fresh_outdir / "mail" / SEND_LOG).read_text(encoding="utf-8").splitlines()]
+    assert [e["message_id"] for e in log] == [first["Message-ID"], second["Message-ID"]]
+
+
+def test_dry_run_and_send_agree_on_two_files_of_one_department(fresh_outdir, server):
+    """Before: --dry-run planned both files; --send sent the first and skipped the second as already sent."""
+    path = fresh_outdir / RESULTS_NAME
+    results = json.loads(path.read_text(encoding="utf-8"))
+    culture = next(d for d in results["departments"] if d["name"] == "兰州新区文化和旅游局")
+    results["departments"].append({**culture, "file": "08_兰州新区文化和旅游局（修改）.xlsx"})
+    path.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+    messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))
+    recorder, smtp = server("starttls")
+    dry = send_all(fresh_outdir, messages, smtp, password=PASSWORD, dry_run=True)
+    report = send_all(fresh_outdir, messages, smtp, password=PASSWORD)
+    assert dry.failed == report.failed and sorted(m.name for m in dry.planned) == sorted(report.sent)
+    reasons = [r for n, r in report.failed if n == "兰州新区文化和旅游局"]
+    assert len(reasons) == 2
+    assert all("2 个文件（02_兰州新区文化和旅游局.xlsx、08_兰州新区文化和旅游局（修改）.xlsx）" in r for r in reasons)
+    assert all("lzxq-0302@example.gov.cn" not in rcpts for rcpts, _ in recorder.messages)
