@@ -11,11 +11,15 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 PARALLEL_MIN = 12  # below this many tasks a process pool costs more than it saves
 START_METHOD = "fork"  # where the platform has it: workers inherit perfeval and the work
+PARENT_POLL = 0.25  # seconds: how soon a worker notices that the process that made it is gone
 
 # A batch allocates millions of small objects that live until the end; with the default
 # thresholds the cycle collector scans them again and again (it took most of the time spent
@@ -50,6 +54,23 @@ def _start_worker(handed: Any, nice: int) -> None:
     gc.set_threshold(*BATCH_GC)  # a worker's own setting: it holds its share of the batch
     if nice and hasattr(os, "nice"):
         os.nice(nice)
+    # Ctrl-C in a terminal reaches every process of the group: the process that made the pool
+    # stops the batch (and says so, once); a worker finishes its task and is shut down by it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), name="perfeval-parent-watch", daemon=True).start()
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """In a worker: end it as soon as the process that made it is gone. Killed (kill -9, the
+    OOM killer), that process shuts nothing down, and its workers would wait for work forever.
+    Gone shows either way: this process has another parent (POSIX: adopted by init or a
+    subreaper), or multiprocessing's parent process is no longer alive (its sentinel)."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    while os.getppid() == parent_pid and (parent is None or parent.is_alive()):
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 _gc_depth = 0

@@ -9,12 +9,15 @@ is then one jinja2 render, the core properties, and two zip entries.
 
 A template using what this path does not reproduce (RichText runs, cell merges and column
 changes that docxtpl repairs afterwards, tags in headers, footers, footnotes or properties, …)
-is not prepared: `prepare` returns the reason, and the caller renders it with docxtpl.
+is not prepared: `prepare` returns the reason, and the caller renders it with docxtpl. A
+template that cannot make a document at all, with docxtpl either (not a .docx, tags jinja2
+cannot parse), is `Broken`: the reason is then for the user.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import posixpath
 import re
@@ -26,6 +29,7 @@ from typing import Any
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XML_HEADER = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 REL_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 REL_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
@@ -46,6 +50,11 @@ class Unsupported(Exception):
     """The template needs docxtpl itself; the message says why (in Chinese, for the warning)."""
 
 
+class Broken(Unsupported):
+    """The template cannot make a report, by this path or docxtpl's: the message says why (in
+    Chinese, for the user)."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     """One template, ready to fill."""
@@ -57,29 +66,36 @@ class Prepared:
     base_zip: bytes  # every other part, compressed once, to append the two rendered ones to
     modes: dict[str, int]  # external_attr of the two rendered entries, as in the template
     has_docpr: bool
+    variables: frozenset[str]  # the names the template takes from its context (and jinja2's globals)
 
 
 _CACHE: dict[str, Prepared | Unsupported] = {}
+_FIRST_TAKEN: set[str] = set()  # templates some caller was told it was the first to use
 
 
 def digest(template_bytes: bytes) -> str:
     return hashlib.sha256(template_bytes).hexdigest()
 
 
-def prepare(template_bytes: bytes) -> tuple[Prepared | Unsupported, bool]:
+def prepare(template_bytes: bytes, look: bool = False) -> tuple[Prepared | Unsupported, bool]:
     """The template, prepared once per process (cached by its digest), or why it cannot be;
-    and whether this call was the first for this template."""
+    and whether this call was the first use of this template (the caller says once what there
+    is to say about it). `look=True`, a check before the run, is no use: the run's first call
+    is still the first (and so is each forked worker's, which finds the template prepared)."""
     key = digest(template_bytes)
-    if key in _CACHE:
-        return _CACHE[key], False
-    try:
-        found: Prepared | Unsupported = _prepare(template_bytes)
-    except Unsupported as exc:
-        found = exc
-    if len(_CACHE) >= 16:
-        _CACHE.clear()
-    _CACHE[key] = found
-    return found, True
+    if key not in _CACHE:
+        try:
+            found: Prepared | Unsupported = _prepare(template_bytes)
+        except Unsupported as exc:
+            found = exc
+        if len(_CACHE) >= 16:
+            _CACHE.clear()
+            _FIRST_TAKEN.clear()
+        _CACHE[key] = found
+    first = not look and key not in _FIRST_TAKEN
+    if first:
+        _FIRST_TAKEN.add(key)
+    return _CACHE[key], first
 
 
 def _part_name(base: str, target: str) -> str:
@@ -112,22 +128,31 @@ def _prepare(template_bytes: bytes) -> Prepared:
     from docx.opc.parts.coreprops import CorePropertiesPart
     from docx.oxml.parser import parse_xml
     from docxtpl import DocxTemplate
-    from jinja2 import Environment
+    from jinja2 import Environment, TemplateSyntaxError, meta
 
     try:
         zf = zipfile.ZipFile(io.BytesIO(template_bytes))
     except zipfile.BadZipFile as exc:
-        raise Unsupported("不是有效的 .docx 文件") from exc
+        raise Broken("不是 Word 文档（.docx）：无法作为 zip 压缩包打开") from exc
     with zf:
         package_rels = _relationships(zf, "")
         documents = [t for kind, t, ext in package_rels if kind == REL_DOCUMENT and not ext]
         cores = [t for kind, t, ext in package_rels if kind == REL_CORE and not ext]
         names = zf.namelist()
         if len(documents) != 1 or documents[0] not in names:
-            raise Unsupported("找不到正文部件（word/document.xml）")
+            raise Broken("不是 Word 文档（.docx）：找不到正文部件 word/document.xml")
+        document_name = documents[0]
+        try:
+            root = parse_xml(zf.read(document_name))
+        except Exception as exc:  # lxml's XMLSyntaxError, zlib's error for a damaged entry, …
+            raise Broken(f"正文部件 {document_name} 已损坏（{exc}）") from exc
+        body = root.find(W + "body")
+        if body is None:
+            raise Broken(f"正文部件 {document_name} 没有正文（w:body）")
+        _check_paragraph_tags(body)
         if len(cores) != 1 or cores[0] not in names:
             raise Unsupported("没有文档属性部件（docProps/core.xml）")
-        document_name, core_name = documents[0], cores[0]
+        core_name = cores[0]
         if len(set(names)) != len(names):
             raise Unsupported("压缩包里有重名的部件")
         # parts docxtpl renders besides the body: headers, footers, footnotes
@@ -137,10 +162,6 @@ def _prepare(template_bytes: bytes) -> Prepared:
                 if TAG.search(text) and re.search(r"<w:(?:hdr|ftr|footnotes)\b", text):
                     raise Unsupported(f"页眉、页脚或脚注（{name}）里有模板标签")
 
-        root = parse_xml(zf.read(document_name))
-        body = root.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}body")
-        if body is None:
-            raise Unsupported("正文部件没有 w:body")
         # docxtpl sees the body as lxml writes it: the same text, entities and quoting
         document_xml = serialize_part_xml(root).decode("utf-8").split("?>", 1)[1].lstrip()
         for pattern, why in UNSUPPORTED:
@@ -150,10 +171,12 @@ def _prepare(template_bytes: bytes) -> Prepared:
         source = DocxTemplate(io.BytesIO(template_bytes)).patch_xml(document_xml)
         if "<wp:docPr" not in source and re.search(r":docPr\b", source):
             raise Unsupported("图片的 docPr 用了不常见的命名空间前缀")
+        env = Environment(autoescape=True)
         try:
-            template = Environment(autoescape=True).from_string(source)
-        except Exception as exc:  # jinja2.TemplateSyntaxError and the like: docxtpl will say it too
-            raise Unsupported(f"模板语法无法预编译（{exc}）") from exc
+            parsed = env.parse(source)
+            template = env.from_string(parsed)  # an unknown filter or test is found here
+        except TemplateSyntaxError as exc:  # docxtpl would stop at it too
+            raise Broken(_syntax_error(env, source, exc)) from exc
 
         core = CorePropertiesPart.load(PackURI("/" + core_name), CT_CORE, zf.read(core_name), None)  # type: ignore[arg-type]
         props = core.core_properties
@@ -178,27 +201,58 @@ def _prepare(template_bytes: bytes) -> Prepared:
         base_zip=base.getvalue(),
         modes=modes,
         has_docpr="<wp:docPr" in source,
+        variables=frozenset(meta.find_undeclared_variables(parsed)),
     )
+
+
+def _syntax_error(env: Any, source: str, exc: Any) -> str:
+    """What jinja2 says of the tags of a part (`source`, patched as docxtpl patches it), and the
+    text of the paragraph it stopped at (found docxtpl's way: parsed again with each paragraph
+    on a line of its own)."""
+    message = exc.message or str(exc)
+    if "end of template" in message.lower():
+        message += "（有标签没有结束：{{ 少了 }}，或 {% if %}、{% for %} 少了 {% endif %}、{% endfor %}）"
+    lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
+    try:
+        env.compile(lines)
+    except Exception as again:
+        lineno = getattr(again, "lineno", None) or 0
+        # at the end of the template, the last paragraph is not where anything went wrong
+        if 0 < lineno <= lines.count("\n") + 1 and "end of template" not in message.lower():
+            text = html.unescape(re.sub(r"<[^>]+>", "", lines.splitlines()[lineno - 1])).strip()
+            if text:
+                message += f"（出错处：“{text if len(text) <= 60 else text[:60] + '…'}”）"
+    return f"模板标签有语法错误：{message}"
+
+
+def _check_paragraph_tags(body: Any) -> None:
+    """Each {{ … }} and {% … %} begins and ends in one paragraph. One left open runs on to the
+    next tag's end, wherever that is: docxtpl then drops or merges whole paragraphs, or jinja2
+    fails on the text in between ({# … #} may span paragraphs: it only comments them out)."""
+    for paragraph in body.iter(W + "p"):
+        text = "".join(t.text or "" for t in paragraph.iter(W + "t"))
+        if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
+            shown = text.strip() if len(text.strip()) <= 60 else text.strip()[:60] + "…"
+            raise Broken(f"模板标签没有在本段内结束：“{shown}”（{{{{ 与 }}}}、{{% 与 %}} 须在同一段落里成对出现）")
 
 
 def _check_table_grids(body: Any) -> None:
     """docxtpl's fix_tables rewrites a table grid whose columns do not match its widest row."""
-    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    for tbl in body.iter(w + "tbl"):
-        grid = tbl.find(w + "tblGrid")
+    for tbl in body.iter(W + "tbl"):
+        grid = tbl.find(W + "tblGrid")
         if grid is None:
             raise Unsupported("表格没有 tblGrid")
-        columns = len(grid.findall(w + "gridCol"))
+        columns = len(grid.findall(W + "gridCol"))
         widest = 0
-        for row in tbl.iter(w + "tr"):
-            cells = row.findall(w + "tc")
+        for row in tbl.iter(W + "tr"):
+            cells = row.findall(W + "tc")
             if len(cells) > columns:
                 raise Unsupported("表格的列数与 tblGrid 不一致")
             span = 0
             for cell in cells:
-                pr = cell.find(w + "tcPr")
-                gs = None if pr is None else pr.find(w + "gridSpan")
-                span += int(gs.get(w + "val")) if gs is not None else 1
+                pr = cell.find(W + "tcPr")
+                gs = None if pr is None else pr.find(W + "gridSpan")
+                span += int(gs.get(W + "val")) if gs is not None else 1
             widest = max(widest, span)
         if widest < columns:
             raise Unsupported("表格的列数与 tblGrid 不一致")

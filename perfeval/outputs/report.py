@@ -4,7 +4,9 @@ Every figure comes from what perfeval computed, never from what the workbook cla
 two differ. The layout is the package's `data/report-template.docx` (`perfeval template --report`
 writes a copy to restyle in Word, used with `--report-template`), filled with docxtpl's tags and
 autoescape on: prepared once per template and rendered per department by `docx_render`, or by
-docxtpl itself (`write_report_docxtpl`) for a template that path does not cover.
+docxtpl itself (`write_report_docxtpl`) for a template that path does not cover. A user's
+template is tried before a run (`check_report_template`), so that a broken one stops the run
+before any work, with the reason, rather than after the department workbooks are written.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from typing import Any
 
 from .. import schema as S
 from ..atomic import atomic_path
-from ..model import Department, Status
+from ..model import Cell, Department, Finding, LevelScore, Severity, Status, WorkbookData
 from ..values import clean_text, format_money, format_number, format_rate, normalize_label
 from . import docx_render
 
 DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
+CHECK_DATE = date(2024, 1, 1)  # the report date of the made-up departments a template is tried with
 # Characters XML 1.0 cannot hold: Word refuses a file that has them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -212,9 +215,11 @@ def _first_second(items: list[str]) -> list[str]:
 def write_report(dep: Department, target: Path, run_date: date, template: Path | None = None) -> Path:
     template_bytes = template.read_bytes() if template else default_template_bytes()
     prep, first = docx_render.prepare(template_bytes)
+    name = str(template) if template else DEFAULT_TEMPLATE
+    if isinstance(prep, docx_render.Broken):  # docxtpl would fail too (check_report_template says it before a run)
+        raise ValueError(f"报告模板 {name}：{prep}")
     if isinstance(prep, docx_render.Unsupported):
         if first:
-            name = str(template) if template else DEFAULT_TEMPLATE
             warnings.warn(f"报告模板 {name} {prep}，快速生成不支持，改用 docxtpl 逐份渲染（较慢）。", stacklevel=2)
         return write_report_docxtpl(dep, target, run_date, template_bytes)
     document = docx_render.render_document(prep, report_context(dep, run_date))
@@ -255,3 +260,167 @@ def _pin_zip_times(path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, blob in entries:
             dst.writestr(docx_render.zip_entry(info.filename, info.external_attr), blob)
+
+
+# --- is a user's template fit to make the reports? ---------------------------------------
+
+
+def check_report_template(path: Path) -> str | None:
+    """Why the Word report template at `path` cannot make the reports (in Chinese, for the user:
+    `错误：报告模板 <path>：<why>`), or None where it can. For the command, before any work: the
+    template is prepared as the run prepares it (and stays prepared: the run, and its forked
+    workers, find it in docx_render's cache) and filled, in memory, for a made-up department in
+    each status. Names the template uses that perfeval does not give count too: jinja2 would
+    fill them in silently as blanks."""
+    if path.is_dir():
+        return "是文件夹，不是 .docx 文件"
+    try:
+        template_bytes = path.read_bytes()
+    except FileNotFoundError:
+        return "文件不存在"
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or exc}）"
+    try:
+        prep, _ = docx_render.prepare(template_bytes, look=True)
+    except Exception as exc:  # what prepare does not foresee in a damaged file
+        return f"无法作为 Word 文档（.docx）打开（{type(exc).__name__}：{exc}）"
+    if isinstance(prep, docx_render.Broken):
+        return str(prep)
+    samples = sample_departments()
+    contexts = [report_context(dep, CHECK_DATE) for dep in samples]
+    if isinstance(prep, docx_render.Unsupported):
+        return _check_docxtpl(template_bytes, contexts)
+    unknown = prep.variables - contexts[0].keys() - prep.template.environment.globals.keys()
+    if unknown:
+        return _unknown(unknown)
+    from docx.oxml.parser import parse_xml
+
+    for dep, context in zip(samples, contexts, strict=True):
+        try:
+            document = docx_render.render_document(prep, context)
+        except Exception as exc:  # a filter, a test or a call on what perfeval gives, failing
+            return _failed(exc)
+        try:
+            parse_xml(document)  # docxtpl would repair the body; Word refuses what this path wrote
+        except Exception:
+            return "填好的正文不是有效的 Word 文档：{% if %}、{% for %} 等标签跨越段落或表格行时，应写作 {%p …%}、{%tr …%}"
+        docx_render.write_docx(prep, document, docx_render.render_core(prep, _title(dep), "perfeval", _datetime(CHECK_DATE)))
+    return None
+
+
+def _check_docxtpl(template_bytes: bytes, contexts: list[dict[str, Any]]) -> str | None:
+    """check_report_template for a template docxtpl renders itself (see docx_render)."""
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment, TemplateSyntaxError
+
+    try:
+        unknown = DocxTemplate(io.BytesIO(template_bytes)).get_undeclared_template_variables(context=contexts[0])
+    except TemplateSyntaxError as exc:  # in a header or footer (the body's was found by prepare)
+        return f"模板标签有语法错误：{exc.message or exc}"
+    except Exception as exc:
+        return f"无法作为 Word 文档（.docx）打开（{type(exc).__name__}：{exc}）"
+    unknown -= Environment().globals.keys()
+    if unknown:
+        return _unknown(unknown)
+    for context in contexts:
+        try:
+            tpl = DocxTemplate(io.BytesIO(template_bytes))
+            tpl.render(context, autoescape=True)
+            tpl.save(io.BytesIO())
+        except TemplateSyntaxError as exc:
+            return f"模板标签有语法错误：{exc.message or exc}"
+        except Exception as exc:
+            return _failed(exc)
+    return None
+
+
+def _unknown(names: set[str] | frozenset[str]) -> str:
+    return f"用了 perfeval 不提供的变量 {'、'.join(sorted(names))}（名字写错了？可对照 perfeval template --report 导出的内置模板）"
+
+
+def _failed(exc: Exception) -> str:
+    return f"用示例部门试填时出错（{type(exc).__name__}：{exc}）"
+
+
+def sample_departments() -> list[Department]:
+    """A made-up department in each status, with a row in every table of the report: what a
+    template is tried with before a run."""
+    info = {
+        key: Cell(S.SHEET_INFO, row, 2, text)
+        for row, (key, text) in enumerate(
+            (
+                ("project", "示例局2023年度部门整体支出绩效评价"),
+                ("purpose", "了解资金使用效益"),
+                ("scope", "2023年度部门整体支出"),
+                ("basis", "《预算法》\n《项目支出绩效评价管理办法》"),
+                ("method", "比较法"),
+                ("data_method", "抽查凭证"),
+                ("process", "前期准备\n组织实施"),
+            ),
+            start=2,
+        )
+    }
+    funds = {
+        label: {k: Cell(S.SHEET_FUNDS, row, col, 100.0, 100.0) for col, k in enumerate(S.MONEY_COLUMNS, start=2)}
+        for row, label in enumerate(("市级资金", "基本支出", "项目支出"), start=3)
+    }
+    goal = {
+        key: Cell(S.SHEET_GOALS, 3, col, text)
+        for col, (key, text) in enumerate(
+            (
+                ("goal", "完成年度工作任务"),
+                ("level1", "产出指标"),
+                ("level2", "数量指标"),
+                ("level3", "完成项目数"),
+                ("nature", "≥"),
+                ("target", "10"),
+                ("unit", "个"),
+                ("actual", "12"),
+            ),
+            start=1,
+        )
+    }
+    items = [
+        {"category": Cell(S.SHEET_CONCLUSION, row, 1, category), "content": Cell(S.SHEET_CONCLUSION, row, 2, text)}
+        for row, (category, text) in enumerate(
+            (("存在问题", "绩效目标不够细化"), ("存在问题", "资金支付进度偏慢"), ("相关建议", "细化绩效目标")), start=10
+        )
+    ]
+    conclusion = {"other_matters": Cell(S.SHEET_CONCLUSION, 8, 2, "无")}
+    out = []
+    for status in Status:
+        data = WorkbookData(
+            path=Path("示例局.xlsx"), file="示例局.xlsx", info=info, funds=funds, goals=[goal], items=items, conclusion=conclusion
+        )
+        scored = status is not Status.UNSCORED
+        out.append(
+            Department(
+                data,
+                name="示例局",
+                code="000001",
+                year=2023,
+                eval_type="部门评价",
+                budget=300.0,
+                adjusted=300.0,
+                received=300.0,
+                spent=270.0,
+                balance=30.0,
+                arrival_rate=1.0,
+                execution_rate=0.9,
+                adjustment_rate=0.0,
+                balance_rate=0.1,
+                basic_rate=0.95,
+                project_rate=0.85,
+                level1=[LevelScore("产出指标", weight=100.0, score=90.0 if scored else None, count=1)],
+                level2=[LevelScore("数量指标", parent="产出指标", weight=100.0, score=90.0 if scored else None, count=1)],
+                level3_count=1,
+                total_weight=100.0,
+                total_score=90.0 if scored else None,
+                grade="优" if scored else "",
+                unscored="" if scored else "指标评分表没有得分",
+                status=status,
+                status_reason={Status.ACCEPTED: "", Status.PENDING: "有 1 条错误", Status.UNSCORED: "指标评分表没有得分"}[status],
+                findings=[Finding("F01", Severity.WARNING, "示例局", "示例局.xlsx", S.SHEET_FUNDS, 3, 2, "示例问题")],
+            )
+        )
+    return out
