@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_UNCOMPRESSED = 300 * 1024 * 1024
@@ -23,7 +24,17 @@ MAX_RATIO = 100  # a part that inflates more than 100× and beyond 10 MB is a bo
 RATIO_FLOOR = 10 * 1024 * 1024
 MAX_SHEET_XML = 40 * 1024 * 1024
 MAX_CELLS = 5_000_000  # rows × columns of the used range a reader would allocate
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+# Cells with content outside this area are stray (no evaluation table reaches row 10,000, nor
+# column IV, the last of an .xls): up to MAX_STRAY of them are taken out of the sheet and
+# named in a finding (S07); more, and the sheet is read as it is if its range stays within
+# MAX_CELLS, else the file is refused. SANE_ROWS × SANE_COLS is below MAX_CELLS, so what is
+# left once they are taken out is always small.
+SANE_ROWS = 10_000
+SANE_COLS = 256
+MAX_STRAY = 100
+# a whole cell: self-closing (no content: a style at most), or with its content in group 3,
+# which never runs past the next cell (an unclosed cell cannot make the scan quadratic)
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?:/>|(?<!/)>((?:(?!<c\b|</c>).)*)</c>)', re.DOTALL)
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -35,35 +46,59 @@ def column_number(letters: bytes) -> int:
     return n
 
 
+def too_large(size: int, max_file_bytes: int) -> str:
+    return f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {max_file_bytes / 1024 / 1024:.0f} MB）"
+
+
+class Inspection(NamedTuple):
+    """What inspect_container found: a tuple, so `reason, sheets, *_ = …` and `[0]` work."""
+
+    reason: str | None  # why the file must not be parsed, or None
+    sheets: dict[str, bytes]  # the XML of the worksheets the reader will load (stray cells taken out)
+    stray: tuple[tuple[str, int, int], ...] = ()  # (sheet, row, column) of each stray cell taken out (1-based)
+    content: bytes | None = None  # the container without the stray cells, for the reader; None: as it was
+
+
 def inspect_container(
-    path: Path, max_file_bytes: int = MAX_FILE_BYTES, load: Callable[[str], bool] = lambda sheet: True
-) -> tuple[str | None, dict[str, bytes]]:
-    """(None, the XML of the worksheets the reader will `load`) if the file may be parsed;
-    else (the reason, {}).
+    source: Path | bytes, max_file_bytes: int = MAX_FILE_BYTES, load: Callable[[str], bool] = lambda sheet: True
+) -> Inspection:
+    """Inspection(None, the XML of the worksheets the reader will `load`, …) if the file (its
+    path, or its bytes) may be parsed; else Inspection(the reason, {}).
 
     Every part is inflated at most once here, and those worksheets are handed on, so that
-    whoever needs a sheet's XML later (the formula scan) does not open the file again."""
-    size = path.stat().st_size
-    if size > max_file_bytes:
-        return f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {max_file_bytes / 1024 / 1024:.0f} MB）", {}
+    whoever needs a sheet's XML later (the formula scan) does not open the file again. A
+    loaded sheet whose range is absurd only because of a few stray cells far outside the
+    table is read without them: they are listed in `stray`, and `content` is the container
+    rebuilt without them (in memory), which is what the reader must then parse."""
     sheets: dict[str, bytes] = {}
+    stray: list[tuple[str, int, int]] = []
+    replaced: dict[str, bytes] = {}
     try:
-        with path.open("rb") as fh:
-            if fh.read(2) != b"PK":
-                return None, {}  # .xls and friends: the reader says what is wrong with them
-            fh.seek(0)
-            buf = fh.read()  # at most max_file_bytes: every part is then read from memory
+        if isinstance(source, bytes):
+            buf = source
+        else:
+            size = source.stat().st_size
+            if size > max_file_bytes:
+                return Inspection(too_large(size, max_file_bytes), {})
+            with source.open("rb") as fh:
+                buf = fh.read(max_file_bytes + 1)  # never more: a file may grow while it is read
+        if len(buf) > max_file_bytes:
+            return Inspection(too_large(len(buf), max_file_bytes), {})
+        if buf[:2] != b"PK":
+            return Inspection(None, {})  # .xls and friends: the reader says what is wrong with them
         with zipfile.ZipFile(io.BytesIO(buf)) as z:
             read = _Members(z, buf).read
             infos = z.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_TOTAL_UNCOMPRESSED:
-                return f"解压后过大（声明 {total / 1024 / 1024:.0f} MB），疑似压缩炸弹，已拒绝", {}
+                return Inspection(f"解压后过大（声明 {total / 1024 / 1024:.0f} MB），疑似压缩炸弹，已拒绝", {})
             for info in infos:
                 if info.file_size > MAX_ENTRY_UNCOMPRESSED or (
                     info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
                 ):
-                    return f"“{info.filename}”压缩比异常（{info.compress_size} 字节解压为 {info.file_size} 字节），疑似压缩炸弹，已拒绝", {}
+                    return Inspection(
+                        f"“{info.filename}”压缩比异常（{info.compress_size} 字节解压为 {info.file_size} 字节），疑似压缩炸弹，已拒绝", {}
+                    )
             names: dict[str, str] | None = None
             for info in infos:
                 if not _parsed_part(info.filename):
@@ -81,20 +116,35 @@ def inspect_container(
                     data = b""
                     head = read(info, 4096)
                 if _DTD.search(head):
-                    return f"“{info.filename}”含有 DTD/实体声明（XML 炸弹的写法），正常的工作簿不会有，已拒绝", {}
+                    return Inspection(f"“{info.filename}”含有 DTD/实体声明（XML 炸弹的写法），正常的工作簿不会有，已拒绝", {})
                 if loaded:
                     # only sheets that will be loaded: a reader allocates their whole used range
-                    reason = _sheet_extent(info, data, title)
+                    reason, kept, far = _sheet_extent(info, data, title)
                     if reason:
-                        return reason, {}
-                    sheets[title] = data
+                        return Inspection(reason, {})
+                    if far:
+                        replaced[info.filename] = kept
+                        stray.extend((title, row, col) for row, col in far)
+                    sheets[title] = kept
+            content = _rebuilt(z, read, replaced) if replaced else None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         if "encrypted" in str(exc).lower() or "password" in str(exc).lower():
-            return "文件已加密（设有打开密码），请去掉密码后重新提交", {}
-        return f"文件已损坏或不完整（{exc}）", {}
+            return Inspection("文件已加密（设有打开密码），请去掉密码后重新提交", {})
+        return Inspection(f"文件已损坏或不完整（{exc}）", {})
     except Exception as exc:  # noqa: BLE001 - zlib errors on truncated members and the like
-        return f"文件已损坏或不完整（{type(exc).__name__}: {exc}）", {}
-    return None, sheets
+        return Inspection(f"文件已损坏或不完整（{type(exc).__name__}: {exc}）", {})
+    return Inspection(None, sheets, tuple(stray), content)
+
+
+def _rebuilt(z: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], replaced: dict[str, bytes]) -> bytes:
+    """The container again, in memory, with the `replaced` parts' new XML: what the reader
+    parses instead of the file. Only for a file with stray cells, so speed matters little."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as new:
+        for info in z.infolist():
+            data = replaced.get(info.filename)
+            new.writestr(zipfile.ZipInfo(info.filename, info.date_time), read(info) if data is None else data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 class _Members:
@@ -189,30 +239,42 @@ def sheet_parts(z: zipfile.ZipFile, read: Callable[[str], bytes] | None = None) 
     return out
 
 
-def _sheet_extent(info: zipfile.ZipInfo, data: bytes, name: str) -> str | None:
+def _sheet_extent(info: zipfile.ZipInfo, data: bytes, name: str) -> tuple[str | None, bytes, list[tuple[int, int]]]:
+    """(Why the sheet must not be read, or None; its XML to read; the (row, column) of the
+    stray cells taken out of it)."""
     if info.file_size > MAX_SHEET_XML:
-        return f"工作表“{name}”过大（{info.file_size / 1024 / 1024:.0f} MB），请删除多余内容后重新提交"
+        return f"工作表“{name}”过大（{info.file_size / 1024 / 1024:.0f} MB），请删除多余内容后重新提交", data, []
     last = data.rfind(b"<row ")
     last_row = re.search(rb'\br="([0-9]{1,7})"', data[last : last + 200]) if last >= 0 else None
     # rows are in order, so the last one bounds the range; rows without `r` count one by one
     rows = int(last_row.group(1)) if last_row else data.count(b"<row ") + data.count(b"<row>")
     if rows * 16384 <= MAX_CELLS:
-        return None  # even at the widest column the range stays small
+        return None, data, []  # even at the widest column the range stays small
+    # cells that hold nothing (a style at most) are skipped by the reader: only cells with
+    # content make its range grow; those far out of any table are stray
     max_row = max_col = 0
-    for m in _CELL_REF.finditer(data):
-        max_row = max(max_row, int(m.group(2)))
-        max_col = max(max_col, column_number(m.group(1)))
-    # cells that hold no value are skipped by the reader; only value cells make a range grow
-    if max_row * max_col > MAX_CELLS and _far_value(data, max_row):
+    far: list[re.Match[bytes]] = []
+    for m in _CELL.finditer(data):
+        if not m.group(3):
+            continue
+        row, col = int(m.group(2)), column_number(m.group(1))
+        max_row, max_col = max(max_row, row), max(max_col, col)
+        if row > SANE_ROWS or col > SANE_COLS:
+            far.append(m)
+    if not far:
+        return None, data, []  # all within SANE_ROWS × SANE_COLS: a range a reader can hold
+    if len(far) > MAX_STRAY:
+        if max_row * max_col <= MAX_CELLS:
+            return None, data, []  # not a few stray cells, but a range a reader can hold: read as it is
         return (
             f"工作表“{name}”的内容一直延伸到第 {max_row} 行、第 {max_col} 列（远超评价表的范围），"
-            "读取会占用大量内存；请删除表格以外的多余内容后重新提交"
+            f"表格以外有 {len(far)} 个单元格有内容，读取会占用大量内存；请删除表格以外的多余内容后重新提交",
+            data,
+            [],
         )
-    return None
-
-
-def _far_value(data: bytes, max_row: int) -> bool:
-    """Whether a cell with a value (not just a style) sits on the last row."""
-    at = data.rfind(f'<row r="{max_row}"'.encode())
-    tail = data[at:] if at >= 0 else data[-65536:]
-    return b"<v>" in tail or b"<is>" in tail or b"<v " in tail
+    kept, at = [], 0
+    for m in far:
+        kept.append(data[at : m.start()])
+        at = m.end()
+    kept.append(data[at:])
+    return None, b"".join(kept), [(int(m.group(2)), column_number(m.group(1))) for m in far]

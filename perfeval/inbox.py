@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from .model import SkippedFile
-from .read import WORKBOOK_SUFFIXES
+from .read import WORKBOOK_SUFFIXES, not_regular
 
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
@@ -29,6 +30,17 @@ def discover(inbox: Path, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path
             skipped.append(SkippedFile(name, "是操作系统生成的文件"))
         elif path.suffix.lower() not in WORKBOOK_SUFFIXES:
             skipped.append(SkippedFile(name, f"不是工作簿（只处理 {'、'.join(WORKBOOK_SUFFIXES)}）"))
+        elif reason := _not_regular(path):
+            skipped.append(SkippedFile(name, reason))  # never opened: a pipe would wait forever
         else:
             found.append((path, name))
     return found, skipped
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why `path` (a link: what it points to) is no regular file, or None. A file that cannot
+    even be looked at is listed: the reader then says why it cannot be read (S01)."""
+    try:
+        return not_regular(os.stat(path).st_mode)
+    except OSError:
+        return None

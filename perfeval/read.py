@@ -7,16 +7,19 @@ cached values are never relied on: every total is recomputed from the typed inpu
 from __future__ import annotations
 
 import difflib
+import io
+import os
 import re
+import stat
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import schema as S
 from .formulas import formula_cells
-from .guard import MAX_FILE_BYTES, inspect_container
-from .model import Cell, Hit, Note, Row, WorkbookData
+from .guard import MAX_FILE_BYTES, inspect_container, too_large
+from .model import Cell, Hit, Note, Row, WorkbookData, a1
 from .values import (
     BLANK_CHARS,
     MAX_NUMBER,
@@ -123,33 +126,67 @@ class Grid:
         return len(self.rows)
 
 
-def open_workbook(path: Path, max_bytes: int = MAX_FILE_BYTES, all_names: list[str] | None = None) -> tuple[dict[str, Grid], str | None]:
-    """The contract's sheets of a workbook, or the reason (in Chinese) it cannot be read; the
-    names of all its sheets are appended to `all_names` where given."""
+class Opened(NamedTuple):
+    """A workbook opened: its contract sheets, or the reason it cannot be read."""
+
+    grids: dict[str, Grid]  # the contract sheets to read, by their names in the file
+    error: str | None
+    names: list[str]  # every sheet of the workbook, in order
+    candidates: dict[str, list[str]]  # contract sheet → the file's sheets that are it (see contract_sheets)
+    stray: tuple[tuple[str, int, int], ...]  # (sheet, row, column): stray cells left unread (see guard)
+
+
+def open_workbook(content: bytes, suffix: str, max_bytes: int = MAX_FILE_BYTES) -> Opened:
+    """The contract's sheets of a workbook given as its bytes (`suffix`: its file's
+    extension, as the file is named), or the reason (in Chinese) it cannot be read. Nothing is
+    read from disk."""
     import python_calamine as pc
 
-    reason, xml = _precheck(path, max_bytes)
+    reason = _wrong_file(content, suffix)
     if reason:
-        return {}, reason
+        return Opened({}, reason, [], {}, ())
+    checked = inspect_container(content, max_bytes, load=lambda sheet: normalize_label(sheet) in S.CONTRACT_SHEETS)
+    if checked.reason:
+        return Opened({}, checked.reason, [], {}, ())
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        # the guard's copy where it took stray cells out, else the bytes as they are
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(checked.content or content))
+        names = list(wb.sheet_names)
+        candidates = contract_sheets(names)
         grids: dict[str, Grid] = {}
-        if all_names is not None:
-            all_names.extend(wb.sheet_names)
-        for name in wb.sheet_names:
-            if normalize_label(name) not in S.CONTRACT_SHEETS:
-                continue  # instructions, covers, notes: never read, so never paid for
+        for found in candidates.values():
+            name = found[0]  # instructions, covers, notes, a second 资金情况: never read, so never paid for
             sheet = wb.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)  # fresh lists: Grid may fill merges in place
             merged = sheet.merged_cell_ranges or ()
-            grids[name] = Grid(name, rows, merged, xml.get(name))
-        return grids, None
+            grids[name] = Grid(name, rows, merged, checked.sheets.get(name))
+        stray = tuple(s for s in checked.stray if s[0] in grids)
+        return Opened(grids, None, names, candidates, stray)
     except pc.PasswordError:
-        return {}, "文件已加密（设有打开密码），请去掉密码后重新提交"
+        return Opened({}, "文件已加密（设有打开密码），请去掉密码后重新提交", [], {}, ())
     except (pc.ZipError, pc.XmlError, pc.CalamineError) as exc:
-        return {}, f"文件已损坏或不是有效的工作簿（{_short(exc)}）"
+        if str(exc).strip() == "Cannot detect file format":  # what calamine says of bytes no reader of it takes
+            encrypted = "、设有打开密码" if content.startswith(b"\xd0\xcf\x11\xe0") else ""
+            return Opened({}, f"文件已损坏{encrypted}或不是有效的工作簿（无法识别文件格式）", [], {}, ())
+        return Opened({}, f"文件已损坏或不是有效的工作簿（{_short(exc)}）", [], {}, ())
     except Exception as exc:  # noqa: BLE001 - a bad file is a finding, never a stopped batch
-        return {}, f"无法读取工作簿（{type(exc).__name__}: {_short(exc)}）"
+        return Opened({}, f"无法读取工作簿（{type(exc).__name__}: {_short(exc)}）", [], {}, ())
+
+
+def contract_sheets(names: list[str]) -> dict[str, list[str]]:
+    """Contract sheet → the workbook's sheets that are it once spaces, `*` and units are
+    ignored, the one to read first: the sheet named exactly so, else the first of them in the
+    workbook. More than one is S02 (see Reader.read): which is meant cannot be known."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        label = normalize_label(name)
+        if label in S.CONTRACT_SHEETS:
+            found.setdefault(label, []).append(name)
+    for label, same in found.items():
+        if label in same[1:]:
+            same.remove(label)
+            same.insert(0, label)
+    return found
 
 
 def _short(exc: BaseException) -> str:
@@ -157,25 +194,61 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _precheck(path: Path, max_bytes: int) -> tuple[str | None, dict[str, bytes]]:
-    """Why the file cannot be read (or None), and the XML of its contract sheets if xlsx."""
-    reason = _wrong_file(path)
-    if reason:
-        return reason, {}
-    return inspect_container(path, max_bytes, load=lambda sheet: normalize_label(sheet) in S.CONTRACT_SHEETS)
+_KINDS = (
+    (stat.S_ISFIFO, "命名管道"),
+    (stat.S_ISSOCK, "套接字"),
+    (stat.S_ISCHR, "设备文件"),
+    (stat.S_ISBLK, "设备文件"),
+    (stat.S_ISDIR, "文件夹"),
+)
 
 
-def _wrong_file(path: Path) -> str | None:
-    """Why the file is not a workbook by its first bytes, or None."""
+def not_regular(mode: int) -> str | None:
+    """Why a file of this `st_mode` is never read (a pipe, a socket, a device …), or None for a
+    regular file. Such a file is never opened: opening a pipe waits for a writer forever,
+    and a device such as /dev/zero never ends."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "特殊文件")
+    return f"不是普通文件（是{kind}），不读取；请提交工作簿文件本身"
+
+
+# A pipe that takes the place of the file between the check and the open cannot block it.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes | None, str | None]:
+    """(The file's bytes, None), read with one open and never more than max_bytes + 1 bytes;
+    or (None, the reason in Chinese it cannot be read: not a regular file, too large, cannot
+    be opened). An empty file is b"" (the reader says it is empty)."""
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(8)
+        st = os.stat(path)
+        reason = not_regular(st.st_mode)
+        if reason:
+            return None, reason
+        if st.st_size > max_bytes:
+            return None, too_large(st.st_size, max_bytes)
+        with open(os.open(path, _OPEN_FLAGS), "rb") as fh:
+            st = os.fstat(fh.fileno())  # the file opened, which may not be the one looked at
+            reason = not_regular(st.st_mode)
+            if reason:
+                return None, reason
+            data = fh.read(min(st.st_size, max_bytes) + 1)  # one byte more shows a file that grew
+            if st.st_size < len(data) <= max_bytes:
+                data += fh.read(max_bytes + 1 - len(data))
     except OSError as exc:
-        return f"无法打开文件（{exc.strerror or exc}）"
-    if size == 0:
+        return None, f"无法打开文件（{exc.strerror or exc}）"
+    if len(data) > max_bytes:
+        return None, too_large(max(st.st_size, len(data)), max_bytes)
+    return data, None
+
+
+def _wrong_file(content: bytes, suffix: str) -> str | None:
+    """Why the file is not a workbook by its first bytes, or None."""
+    head = content[:8]
+    if not content:
         return "文件为空（0 字节）"
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm", ".xlsb"):
         # An OOXML file wrapped in an OLE container is how Office stores an encrypted workbook.
         return "文件已加密（设有打开密码），请去掉密码后重新提交"
@@ -229,6 +302,30 @@ def _missing_sheet(sheet: str, names: list[str]) -> str:
     return f"缺少工作表“{sheet}”，请使用 {S.TEMPLATE_VERSION} 模板填报"
 
 
+def _ambiguous_sheet(sheet: str, same: list[str]) -> str:
+    """S02's message where several sheets are `sheet` once spaces are ignored."""
+    shown = "、".join(_shown_name(n) for n in same)
+    others = "、".join(_shown_name(n) for n in same[1:])
+    return (
+        f"工作簿中有 {len(same)} 张工作表去掉空格后都是“{sheet}”：{shown}，无法确定哪一张是要填报的；"
+        f"已读取{_shown_name(same[0])}，未读取{others}。请核对后删除多余的工作表，或把它改为其他名称"
+    )
+
+
+def _shown_name(name: str) -> str:
+    """A sheet's name in quotes, with the spaces one cannot see in it said in words."""
+    said = []
+    if name[:1] in BLANK_CHARS:
+        said.append("开头有空格")
+    if name[-1:] in BLANK_CHARS:
+        said.append("末尾有空格")
+    if "\u3000" in name:
+        said.append("含全角空格")
+    elif any(ch in BLANK_CHARS for ch in name.strip(BLANK_CHARS)):
+        said.append("中间有空格")
+    return f"“{name}”" + (f"（{'，'.join(said)}）" if said else "")
+
+
 def _not_applicable(row: Row, filled: set[str], content_ids: list[str]) -> bool:
     """Every filled content cell of an indicator row says it does not apply (`/`, `—`, `无` …)."""
     content = [k for k in content_ids if k in filled]
@@ -236,9 +333,10 @@ def _not_applicable(row: Row, filled: set[str], content_ids: list[str]) -> bool:
 
 
 class Reader:
-    def __init__(self, path: Path, file: str, max_bytes: int = MAX_FILE_BYTES):
+    def __init__(self, path: Path, file: str, max_bytes: int = MAX_FILE_BYTES, content: bytes | None = None):
         self.data = WorkbookData(path=path, file=file)
         self.max_bytes = max_bytes
+        self.content = content
 
     def note(self, code: str, cell: Cell, message: str, filled: str = "") -> None:
         self.data.notes.append(Note(code, Hit(cell.sheet, cell.row, cell.col, message, filled)))
@@ -295,19 +393,29 @@ class Reader:
     # --- sheets -------------------------------------------------------------------------
 
     def read(self) -> WorkbookData:
-        all_names: list[str] = []
-        grids, error = open_workbook(self.data.path, self.max_bytes, all_names)
-        if error:
-            self.data.read_error = error
+        content = self.content
+        if content is None:
+            content, reason = read_bytes(self.data.path, self.max_bytes)
+            if content is None:
+                self.data.read_error = reason
+                return self.data
+        opened = open_workbook(content, self.data.path.suffix, self.max_bytes)
+        if opened.error:
+            self.data.read_error = opened.error
             return self.data
+        grids = opened.grids
         self.data.sheets = list(grids)
-        by_label = {normalize_label(name): grid for name, grid in grids.items()}
         for sheet in S.CONTRACT_SHEETS:
-            grid = by_label.get(sheet)
-            if grid is None:
-                self.note("S02", Cell(sheet), _missing_sheet(sheet, all_names))
+            same = opened.candidates.get(sheet)
+            if not same:
+                self.note("S02", Cell(sheet), _missing_sheet(sheet, opened.names))
                 continue
-            grid.name = sheet if sheet in grids else grid.name
+            grid = grids[same[0]]
+            if len(same) > 1:
+                # located at a sheet not read, never at `sheet`: S02 there would mean it is missing
+                self.note("S02", Cell(same[1]), _ambiguous_sheet(sheet, same))
+            self._stray(grid, [(r, c) for name, r, c in opened.stray if name == grid.name])
+            grid.name = sheet if sheet == same[0] else grid.name
             getattr(
                 self,
                 "_read_"
@@ -320,6 +428,18 @@ class Reader:
                 }[sheet],
             )(grid)
         return self.data
+
+    def _stray(self, grid: Grid, cells: list[tuple[int, int]]) -> None:
+        """S07 for the stray cells the guard took out of a sheet (far outside its tables)."""
+        if not cells:
+            return
+        refs = [a1(r, c) for r, c in cells]
+        shown = "、".join(refs[:10]) + (f" 等 {len(refs)} 个单元格" if len(refs) > 10 else "")
+        self.note(
+            "S07",
+            Cell(grid.name, *cells[0]),
+            f"工作表“{grid.name}”表格以外远处的 {shown} 有内容，已忽略、未读取（远超评价表的范围，读取会占用大量内存）；请删除表格以外的多余内容",
+        )
 
     def _form(self, grid: Grid, fields: Iterable[S.Field]) -> Row:
         out: Row = {}
@@ -376,7 +496,11 @@ class Reader:
         if "item" not in cols:
             return
         kinds = {c.id: c for c in S.FUNDS_TABLE.columns}
-        formulas = formula_cells(self.data.path, grid.source_name, grid.xml)
+        formulas = (
+            formula_cells(self.data.path, grid.source_name, grid.xml)
+            if self.data.path.suffix.lower() in (".xlsx", ".xlsm", ".ods")
+            else None  # .xls, .xlsb: which cells hold formulas cannot be told (formula_cells says None)
+        )
         for _, row, _ in self._rows(grid, S.FUNDS_TABLE, cols, hr + 1, grid.height):
             label = normalize_label(row["item"].raw)
             if label not in S.FUNDS_ROWS or label in self.data.funds:
@@ -487,6 +611,10 @@ class Reader:
                 self.data.analysis.append(row)
 
 
-def read_workbook(path: Path, file: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> WorkbookData:
-    """Read one workbook; problems become notes or `read_error`, never exceptions."""
-    return Reader(path, file or path.name, max_bytes).read()
+def read_workbook(path: Path, file: str | None = None, max_bytes: int = MAX_FILE_BYTES, content: bytes | None = None) -> WorkbookData:
+    """Read one workbook; problems become notes or `read_error`, never exceptions.
+
+    `content`: the file's bytes, already read (see read_bytes): then nothing is read from
+    disk, so that a caller can hash and parse the very same bytes. Without it the file is
+    read once, with read_bytes."""
+    return Reader(path, file or path.name, max_bytes, content).read()

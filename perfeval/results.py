@@ -18,7 +18,11 @@ from typing import Any
 from .model import Department, Finding, FindingCounts, LevelScore, Severity, SkippedFile, Status
 
 CSV_COLUMNS = ("部门名称", "文件", "工作表", "单元格", "代码", "级别", "说明", "填报值", "计算值")
-JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one per call
+# json.dumps(…) makes one per call. allow_nan=False: strict JSON. Every figure is finite by the
+# time it is encoded (the reader reads no number beyond 10^15, the sums and ratios drop what
+# is not finite), so a nan or inf here is a bug, and fails loudly rather than writing
+# `Infinity`, which no JSON reader accepts.
+JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 @dataclass

@@ -23,8 +23,8 @@ def clean_text(raw: Any) -> str:
         return _clean_short(raw) if len(raw) <= 256 else _clean(raw)
     if raw is None:
         return ""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
+    if isinstance(raw, float) and raw.is_integer() and -MAX_NUMBER <= raw <= MAX_NUMBER:
+        raw = int(raw)  # 3200.0 → "3200"; 1e308 stays "1e+308", not its 309 digits
     return _clean(str(raw))
 
 
@@ -81,9 +81,12 @@ class Parsed(NamedTuple):
 
 _NUMBER = re.compile(
     r"^(?P<prefix>[≥≤<>=＞＜]=?|不低于|不少于|不高于|不超过|大于等于|小于等于|约)?"
-    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)"
+    r"(?P<num>(?:[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)(?P<exp>[eE][-+]?\d+)?)"
     r"(?P<suffix>[^\d]*)$"
 )
+# Words for a number beyond any range, typed or written by a program ("inf", "-Infinity", "∞"):
+# read as out of range (S08), never as a number.
+_INFINITE = re.compile(r"^[-+]?(?:inf|infinity|∞)$", re.IGNORECASE)
 _MONEY_SUFFIXES = ("", "万元", "万")
 PLACEHOLDERS = ("*", "X", "XX", "XXX", "待定", "/", "-", "—", "－", "——")
 # The largest magnitude of a number any cell can mean: 10^15 (万元, 10^19 元) is some 80,000
@@ -103,10 +106,10 @@ def parse_number(raw: Any, suffixes: tuple[str, ...] | None = None) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(None, "not_number")
     if isinstance(raw, (int, float)):
-        if isinstance(raw, float) and math.isnan(raw):
-            return Parsed(None, "not_number")
+        # nan and ±inf (a reader gives them for a cell stored as "NaN", "inf" or "1e999") fail
+        # this test too: no number that is not finite is ever returned
         if not -MAX_NUMBER <= raw <= MAX_NUMBER:  # an int of any size too, before float() overflows
-            return Parsed(None, "out_of_range")
+            return Parsed(None, "not_number" if isinstance(raw, float) and math.isnan(raw) else "out_of_range")
         return Parsed(float(raw), "number", _decimals_of(float(raw)))
     if isinstance(raw, (datetime, date)):
         return Parsed(None, "not_number")
@@ -116,15 +119,18 @@ def parse_number(raw: Any, suffixes: tuple[str, ...] | None = None) -> Parsed:
     ascii_text = _SPACES.sub("", _to_ascii(text))
     m = _NUMBER.match(ascii_text)
     if not m:
-        return Parsed(None, "not_number")
+        return Parsed(None, "out_of_range" if _INFINITE.match(ascii_text) else "not_number")
     suffix = m.group("suffix")
     if suffixes is not None and suffix not in suffixes:
         return Parsed(None, "not_number")
     num = m.group("num").replace(",", "")
     value = float(num)
-    if not -MAX_NUMBER <= value <= MAX_NUMBER:  # inf where the digits overflow
+    if not -MAX_NUMBER <= value <= MAX_NUMBER:  # inf where the digits overflow ("1e999")
         return Parsed(None, "out_of_range")
-    decimals = len(num.split(".", 1)[1]) if "." in num else 0
+    if m.group("exp"):
+        decimals = _decimals_of(value)  # "1.25E+3": as the number shows, 1250
+    else:
+        decimals = len(num.split(".", 1)[1]) if "." in num else 0
     return Parsed(value, "text_number", decimals, (m.group("prefix") or "") + suffix)
 
 

@@ -20,7 +20,7 @@ from perfeval.results import department_json
 from perfeval.scoring import compute
 
 from .conftest import CLEAN_FILE, INBOX, ROOT
-from .corpus import CLEAN_LIKE, build_corpus, xml_bomb, zip_bomb
+from .corpus import CLEAN_LIKE, Expect, build_corpus, xml_bomb, zip_bomb
 
 RUN_DATE = date(2024, 3, 1)
 
@@ -35,6 +35,9 @@ def corpus(tmp_path_factory):
         return fill_template(folder / name, spec)
 
     cases = build_corpus(folder, make)
+    # one stray value far out of the table is no longer a reason to refuse the file: it is
+    # read without it, and S07 names the cell (tests/test_inputs_robust.py)
+    cases["远处有值.xlsx"] = Expect("S07", "指标评分”表格以外远处的 BH1048576 有内容，已忽略")
     return folder, cases
 
 
