@@ -42,7 +42,7 @@ STAGES = {
     "floor_read": ("calamine alone: every sheet of every input to Python lists", "imports"),
     "floor_write": ("xlsxwriter alone: the same cells, one summary and one workbook per department", "imports"),
     "read": ("reading, computing and the per-department rules", "imports"),
-    "transfer": ("pickling a read for the cache and the main process, which unpickles what it uses", "read"),
+    "transfer": ("encoding a read for the cache and the main process, which unpickles the light copy it uses", "read"),
     "books": ("department workbooks (perfeval's own writer, fastbook)", "read"),
     "summary": ("the summary workbook (xlsxwriter's public API)", "read"),
     "json": ("results JSON, output keys and findings.csv", "read"),
@@ -87,10 +87,10 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
     if stage == "transfer":
         import pickle
 
-        from perfeval.cache import pickle_read
+        from perfeval.model import encode_read
 
         for dep in departments:
-            blob = pickle_read(dep.data)  # in the worker: for the cache, and sent as it is
+            blob = encode_read(dep.data)  # in the worker: for the cache, and sent as it is
             light = getattr(dep.data, "light", None)
             # in the main process: only the light copy is unpickled (before: the whole read)
             pickle.loads(pickle.dumps(light()) if light else blob)

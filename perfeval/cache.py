@@ -1,7 +1,9 @@
-"""Work that does not change is not done again: reads keyed by content, outputs by what they show.
+"""Work that does not change is not done again: reads keyed by content.
 
-Everything lives in OUTDIR/.perfeval-cache/ and is safe to delete at any time; a damaged or
-foreign entry is ignored and the work is simply done again.
+Reads live in OUTDIR/.perfeval-cache/, which is safe to delete at any time. They are stored as
+plain data (JSON), checked field by field when loaded: an entry that is damaged, edited or not
+of this version is refused and the file is simply read again; nothing in the cache can run code.
+Which outputs are current is the publish manifest's business (see publish.py).
 """
 
 from __future__ import annotations
@@ -10,40 +12,29 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
-from .model import WorkbookData
-from .version import __version__
+from .model import READ_FORMAT, BadRead, WorkbookData, decode_read
+from .version import code_fingerprint
 
 CACHE_DIR = ".perfeval-cache"
-FORMAT = 4  # bump whenever WorkbookData, Cell or Note change shape: old pickles are then ignored
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class Cache:
-    """Reads live in one pack file, `reads.pack`: each read's pickled bytes one after another,
-    then an index (JSON: key → [offset, length]), its length and a magic tag. A batch's worker
+    """Reads live in one pack file, `reads.pack`: each read's JSON (model.encode_read) one after another,
+    then an index (JSON: key → [offset, length, SHA-256 of the entry]), its length and a magic
+    tag; an entry whose bytes do not match its digest (damaged, edited) is not used. A batch's worker
     processes look reads up in it; the main process, which receives every read's bytes
     anyway, writes the batch's pack in one go when the reads are done (one file, instead of
     creating, writing and renaming a file per workbook, which cost ~0.2–1.2 ms each)."""
 
-    PACK_MAGIC = b"PFREADS1"
+    PACK_MAGIC = b"PFREADS2"  # 1: the pickles of earlier versions, never read
 
     def __init__(self, outdir: Path):
         self.folder = outdir / CACHE_DIR
         self.pack_path = self.folder / "reads.pack"
-        self.manifest_path = self.folder / "outputs.json"
-        self._manifest: dict[str, str] | None = None
-        self._index: dict[str, tuple[int, int]] | None = None
+        self._index: dict[str, tuple[int, int, str]] | None = None
         self._pack: tuple[int, Any] | None = None  # (pid, open file): each process opens its own
 
     def __getstate__(self) -> dict[str, Any]:  # a spawned worker opens the pack itself
@@ -51,19 +42,21 @@ class Cache:
 
     # --- reads ---------------------------------------------------------------------------
 
-    def read_key(self, path: Path, max_bytes: int) -> str:
-        # the extension is part of what is read: the same bytes named .xls are a wrong-type file
-        suffix = path.suffix.lower()
-        return hashlib.sha256(f"{FORMAT}|{__version__}|{max_bytes}|{suffix}|{file_digest(path)}".encode()).hexdigest()
+    @staticmethod
+    def read_key(path: Path, content: bytes, max_bytes: int) -> str:
+        """The key of a read of these bytes: the code that reads them, and how, are part of it.
+        The extension too: the same bytes named .xls are a wrong-type file."""
+        what = f"{READ_FORMAT}|{code_fingerprint()}|{max_bytes}|{path.suffix.lower()}|".encode()
+        return hashlib.sha256(what + hashlib.sha256(content).digest()).hexdigest()
 
     @property
-    def index(self) -> dict[str, tuple[int, int]]:
-        """key → (offset, length) of each read in the pack; {} if there is none, or it is damaged."""
+    def index(self) -> dict[str, tuple[int, int, str]]:
+        """key → (offset, length, digest) of each read in the pack; {} if there is none, or it is damaged."""
         if self._index is None:
             self._index = self._load_index()
         return self._index
 
-    def _load_index(self) -> dict[str, tuple[int, int]]:
+    def _load_index(self) -> dict[str, tuple[int, int, str]]:
         try:
             with self.pack_path.open("rb") as fh:
                 size = fh.seek(0, os.SEEK_END)
@@ -78,15 +71,15 @@ class Cache:
                 loaded = json.loads(fh.read(length).decode("utf-8"))
             end = size - 16 - length
             return {
-                str(k): (int(v[0]), int(v[1]))
+                str(k): (int(v[0]), int(v[1]), str(v[2]))
                 for k, v in loaded.items()
                 if int(v[0]) >= 0 and int(v[1]) >= 0 and int(v[0]) + int(v[1]) <= end
             }
         except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
             return {}
 
-    def get_read(self, key: str) -> tuple[WorkbookData, bytes] | None:
-        """The cached read and its pickled bytes, or None."""
+    def get_read(self, key: str, path: Path, file: str) -> tuple[WorkbookData, bytes] | None:
+        """The cached read and its JSON bytes, or None (none there, or not a valid one)."""
         where = self.index.get(key)
         if where is None:
             return None
@@ -96,13 +89,14 @@ class Cache:
             fh = self._pack[1]
             fh.seek(where[0])
             blob = fh.read(where[1])
-            data = pickle.loads(blob)  # written by us, into the user's own output folder
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+            if hashlib.sha256(blob).hexdigest() != where[2]:
+                return None
+            return decode_read(blob, path, file), blob
+        except (OSError, BadRead):
             return None
-        return (data, blob) if isinstance(data, WorkbookData) else None
 
     def save_reads(self, reads: dict[str, bytes], fresh: bool = True) -> None:
-        """Keep exactly these reads (key → pickled read, see `pickle_read`): those of files that
+        """Keep exactly these reads (key → the read's JSON): those of files that
         left the inbox, or changed, are not kept forever. `fresh`: some were read afresh, not
         taken from the pack. The pack is not written again when it already holds exactly
         these keys and none was read afresh (one was, where its entry in the pack was damaged)."""
@@ -118,7 +112,7 @@ class Cache:
                     for key in sorted(reads):
                         blob = reads[key]
                         fh.write(blob)
-                        index[key] = (offset, len(blob))
+                        index[key] = (offset, len(blob), hashlib.sha256(blob).hexdigest())
                         offset += len(blob)
                     trailer = json.dumps(index, separators=(",", ":")).encode("utf-8")
                     fh.write(trailer)
@@ -130,33 +124,6 @@ class Cache:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
             # a cache that cannot be written only costs time
-
-    # --- outputs -------------------------------------------------------------------------
-
-    @property
-    def manifest(self) -> dict[str, str]:
-        if self._manifest is None:
-            try:
-                loaded = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-                self._manifest = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
-            except (OSError, ValueError):
-                self._manifest = {}
-        return self._manifest
-
-    def unchanged(self, output: Path, rel: str, key: str) -> bool:
-        return self.manifest.get(rel) == key and output.exists()
-
-    def record(self, rel: str, key: str) -> None:
-        self.manifest[rel] = key
-
-    def save_manifest(self) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".outputs.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(self.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.manifest_path)
-        except OSError:
-            pass
 
 
 def _remove_old_reads(folder: Path) -> None:
@@ -170,11 +137,12 @@ def _remove_old_reads(folder: Path) -> None:
 
 
 def output_key(*parts: Any) -> str:
-    """A digest of what an output shows. Texts are hashed as they are (an output's content is
-    a long JSON text: writing it into JSON again would escape every quote of it), anything
-    else as JSON; each part tagged and length-prefixed, so parts cannot run into each other."""
+    """A digest of what an output shows, and of the code that draws it. Texts are hashed as
+    they are (an output's content is a long JSON text: writing it into JSON again would escape
+    every quote of it), anything else as JSON; each part tagged and length-prefixed, so parts
+    cannot run into each other."""
     h = hashlib.sha256()
-    for part in (__version__, *parts):
+    for part in (code_fingerprint(), *parts):
         if isinstance(part, str):
             tag, data = b"s", part.encode("utf-8")
         else:
@@ -182,7 +150,3 @@ def output_key(*parts: Any) -> str:
         h.update(b"%s%d:" % (tag, len(data)))
         h.update(data)
     return h.hexdigest()
-
-
-def pickle_read(data: WorkbookData) -> bytes:
-    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)

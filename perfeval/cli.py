@@ -20,6 +20,7 @@ class Exit(IntEnum):
     FINDINGS = 1  # some 错误 findings (or 警告 with --strict); outputs are still written
     USAGE = 2
     CANNOT_RUN = 3
+    INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
 CONTEXT = {"help_option_names": [], "max_content_width": 100}
@@ -61,7 +62,19 @@ def _exit_code(result, strict: bool) -> int:
     return Exit.OK
 
 
-@click.group(context_settings=CONTEXT)
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print a blank line first)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @help_option
 @click.version_option(__version__, "-V", "--version", prog_name="perfeval", message="%(prog)s %(version)s", help="显示版本号并退出")
 def main() -> None:
@@ -80,20 +93,27 @@ def run() -> None:
     finished, the process ends without freeing its objects one by one. After a batch of 1000
     departments that freeing took ~0.4 s, with every output already written, renamed and
     closed, and the worker processes gone."""
+    code: Any
     try:
-        main()
-    except SystemExit as exc:  # how click ends every command, with its exit code
+        code = main(standalone_mode=False)  # --help and --version return their exit code
+    except SystemExit as exc:  # how a command ends with its exit code
         code = exc.code
-        if not isinstance(code, int):
-            if code is not None:
-                print(code, file=sys.stderr)
-            code = 0 if code is None else 1
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):  # a closed pipe (`perfeval … | head`): nothing left to say
-                pass
-        os._exit(code)
+    except (_Interrupted, KeyboardInterrupt, click.Abort):  # Ctrl-C: the previous outputs stay as they were
+        print("已中断。", file=sys.stderr)
+        code = Exit.INTERRUPTED
+    except click.ClickException as exc:  # usage errors: click's own message, its exit code
+        exc.show()
+        code = exc.exit_code
+    if not isinstance(code, int):
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`perfeval … | head`): nothing left to say
+            pass
+    os._exit(code)
 
 
 @main.command(context_settings=CONTEXT)
@@ -136,6 +156,7 @@ def template(output: Path | None, report: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 @click.option("--no-reports", is_flag=True, help="不生成各部门的 Word 评价报告")
 @click.option("--no-cache", is_flag=True, help="不使用 OUTDIR/.perfeval-cache（重新读取全部文件、重写全部输出）")
+@click.option("--wait", is_flag=True, help="另一个 perfeval 正在写入同一输出文件夹时，排队等它结束（默认立即退出）")
 @click.option(
     "--report-template",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -150,6 +171,7 @@ def process(
     quiet: bool,
     no_reports: bool,
     no_cache: bool,
+    wait: bool,
     report_template: Path | None,
     config,
     disable,
@@ -160,20 +182,28 @@ def process(
 
     输出：OUTDIR/绩效评价汇总.xlsx、findings.csv、perfeval-results.json，
     以及每个部门的结果工作簿 departments/<部门名称>.xlsx 和 Word 报告 reports/<部门名称>.docx。
-    退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行。
+    全部输出在运行结束时一次性替换上一次的结果：中途中断、磁盘写满或出错时，上一次的结果原样保留。
+    同一输出文件夹同时只允许一个运行写入。
+    退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行；130 被中断。
     """
     from .pipeline import process as run
     from .pool import batch_gc
+    from .publish import Busy
     from .results import result_json
 
     if not inbox.is_dir():
         raise click.UsageError(f"收件箱文件夹不存在或不是文件夹：{inbox}")
     settings = _settings(config, disable)
-    outdir = outdir or inbox.resolve().parent / "perfeval-output"
+    if report_template is not None:  # before any work: a bad template would fail after the workbooks are written
+        from .outputs.report import check_report_template
+
+        reason = check_report_template(report_template)
+        if reason is not None:
+            click.echo(f"错误：报告模板 {report_template}：{reason}", err=True)
+            sys.exit(Exit.USAGE)
+    outdir = _outdir(inbox, outdir)
     bar = _Progress(quiet)
     try:
-        if report_template is not None and not report_template.is_file():
-            raise click.UsageError(f"找不到报告模板：{report_template}")
         with batch_gc():  # this process is the command's own: tune its collector for the batch
             result = run(
                 inbox,
@@ -185,18 +215,47 @@ def process(
                 reports=not no_reports,
                 report_template=report_template,
                 use_cache=not no_cache,
+                wait=wait,
+                on_wait=lambda message: click.echo(message, err=True),
             )
+    except Busy as exc:
+        bar.close()
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(Exit.CANNOT_RUN)
     except OSError as exc:
         bar.close()
         if traceback:
             raise
-        click.echo(f"错误：无法写入输出文件夹 {outdir}：{exc.strerror or exc}", err=True)
+        where = f"（{exc.filename}）" if exc.filename else ""
+        click.echo(f"错误：无法写入输出文件夹 {outdir}{where}：{exc.strerror or exc}；上一次的输出保持不变", err=True)
         sys.exit(Exit.CANNOT_RUN)
     bar.close()
     if as_json:
         click.echo(result_json(result))
     _summary(result, outdir)
     sys.exit(_exit_code(result, strict))
+
+
+DEFAULT_OUTDIR = "perfeval-output"
+
+
+def _outdir(inbox: Path, outdir: Path | None) -> Path:
+    """The output folder: the one given, or perfeval-output beside the inbox. Never the inbox
+    itself; and the default one only if it holds no other inbox's results (two inboxes in one
+    folder would otherwise replace each other's)."""
+    from .publish import load_manifest
+
+    chosen = outdir or inbox.resolve().parent / DEFAULT_OUTDIR
+    if chosen.resolve() == inbox.resolve():
+        raise click.UsageError(f"输出文件夹不能是收件箱本身：{inbox}；请用 -o 指定另一个文件夹")
+    if outdir is None:
+        other = load_manifest(chosen)[1].get("inbox")
+        if isinstance(other, str) and Path(other) != inbox.resolve():
+            raise click.UsageError(
+                f"默认输出文件夹 {chosen} 存放的是另一个收件箱（{other}）的结果；"
+                f"请用 -o 为 {inbox} 指定自己的输出文件夹，例如 -o {inbox.resolve().parent / (inbox.resolve().name + '-' + DEFAULT_OUTDIR)}"
+            )
+    return chosen
 
 
 class _Progress:
@@ -284,6 +343,50 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
     sys.exit(_exit_code(result, strict))
 
 
+def _mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: tuple[str, ...], settings, quiet: bool):
+    """The mail command's work, with the output folder locked (a run publishing into it would
+    otherwise change the results under it); None where only drafts were written."""
+    from .mail import MailError, build_outgoing, load_results, load_roster, send_all, unmatched_roster, write_drafts
+    from .publish import FolderLock, recover
+
+    if not outdir.is_dir():
+        raise MailError(f"输出文件夹不存在：{outdir}（请先运行 perfeval process）")
+    with FolderLock(outdir):
+        recover(outdir)  # a publish a killed run left half done: the complete set first
+        results = load_results(outdir)
+        roster_map = load_roster(roster) if roster else None
+        messages, missing = build_outgoing(outdir, results, roster_map)
+        unmatched = unmatched_roster(roster_map, results) if roster_map else []
+        if unmatched:
+            click.echo(f"名单中以下 {len(unmatched)} 行的部门不在本批结果中（部门名称或编码有误，或该部门未提交），未使用：", err=True)
+            for label in unmatched:
+                click.echo(f"  {label}", err=True)
+        if not send:
+            if dry_run or resend:
+                raise click.UsageError("--dry-run 和 --resend 需与 --send 一起使用")
+            paths = write_drafts(outdir, messages, settings.smtp.get("sender"))
+            click.echo(f"已生成 {len(paths)} 封邮件草稿：{outdir / 'mail'}", err=True)
+            failed = [(m.name, m.problem) for m in messages if m.problem]
+            if failed:
+                click.echo(f"以下 {len(failed)} 个部门未生成草稿：", err=True)
+                for name, reason in failed:
+                    click.echo(f"  {name}：{reason}", err=True)
+            if missing:
+                click.echo(f"以下 {len(missing)} 个部门没有收件人地址，请在工作簿“电子邮箱”或 --roster 名单中补充：", err=True)
+                for name in missing:
+                    click.echo(f"  {name}", err=True)
+            if failed:
+                sys.exit(Exit.FINDINGS)
+            return None
+        bar = _Progress(quiet)
+        bar.start("发送邮件", len(messages))
+        try:
+            report = send_all(outdir, messages, settings.smtp, resend=set(resend), dry_run=dry_run, progress=bar.step)
+        finally:
+            bar.close()
+        return report
+
+
 @main.command(context_settings=CONTEXT)
 @help_option
 @click.argument("outdir", type=click.Path(path_type=Path))
@@ -305,33 +408,24 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
 def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: tuple[str, ...], config: Path | None, quiet: bool) -> None:
     """把评价结果（结果工作簿和 Word 报告）发给各部门：默认生成邮件草稿，--send 才发送，已发送的不会重发。
 
-    退出码：0 全部完成；1 有部门未能发送（或没有收件人）；2 用法或设置错误。
+    退出码：0 全部完成；1 有部门未能发送（或没有收件人）；2 用法或设置错误；3 无法连接或登录邮件服务器（已停止发送），或另一个运行正在写入该文件夹。
     """
-    from .mail import MailError, build_outgoing, load_results, load_roster, send_all, write_drafts
+    from .mail import CannotSend, MailError
+    from .publish import Busy
 
     settings = _settings(config, ())
     try:
-        results = load_results(outdir)
-        roster_map = load_roster(roster) if roster else None
-        messages, missing = build_outgoing(outdir, results, roster_map)
-        if not send:
-            if dry_run or resend:
-                raise click.UsageError("--dry-run 和 --resend 需与 --send 一起使用")
-            paths = write_drafts(outdir, messages, settings.smtp.get("sender"))
-            click.echo(f"已生成 {len(paths)} 封邮件草稿：{outdir / 'mail'}", err=True)
-            if missing:
-                click.echo(f"以下 {len(missing)} 个部门没有收件人地址，请在工作簿“电子邮箱”或 --roster 名单中补充：", err=True)
-                for name in missing:
-                    click.echo(f"  {name}", err=True)
-            return
-        bar = _Progress(quiet)
-        bar.start("发送邮件", len(messages))
-        try:
-            report = send_all(outdir, messages, settings.smtp, resend=set(resend), dry_run=dry_run, progress=bar.step)
-        finally:
-            bar.close()
+        report = _mail(outdir, roster, send, dry_run, resend, settings, quiet)
+    except CannotSend as exc:  # before MailError: it is one
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(Exit.CANNOT_RUN)
     except MailError as exc:
         raise click.UsageError(str(exc)) from None
+    except Busy as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(Exit.CANNOT_RUN)
+    if report is None:
+        return
     for m in report.planned:
         names = "、".join(n for n, _ in m.attachments)
         click.echo(

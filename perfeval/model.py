@@ -3,8 +3,10 @@ a department's read, the findings about it, and what is computed from it (`Depar
 
 from __future__ import annotations
 
-import pickle
+import json
+import math
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from operator import itemgetter
 from pathlib import Path
@@ -105,7 +107,7 @@ class SkippedFile:
 
 
 class _NotLoaded:
-    """Stands for a part of a read that stayed pickled (see `WorkbookData.light`): any use of
+    """Stands for a part of a read not decoded (see `WorkbookData.light`): any use of
     it is a bug, and fails loudly rather than reading as empty."""
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
@@ -175,6 +177,8 @@ class WorkbookData:
 
 _ROW_FIELDS = ("info", "funds_fields", "conclusion")
 _ROW_LIST_FIELDS = ("goals", "scores", "items", "analysis")
+_INT_FIELDS = ("funds_header_row", "goals_header_row", "scores_header_row", "scores_total_row")
+_COLUMN_FIELDS = ("funds_columns", "goals_columns", "scores_columns")
 
 
 def _plain(row: Row) -> dict[str, tuple[Any, ...]]:
@@ -198,6 +202,154 @@ def _workbook_data(state: dict[str, Any]) -> WorkbookData:
         elif name == "funds":
             state[name] = {label: _cells(row) for label, row in value.items()}
     return WorkbookData(**state)
+
+
+# --- a read as plain data ----------------------------------------------------------------
+# The cache keeps reads on disk, and a worker sends its read back, as JSON made here: data
+# that can only ever decode to data. Decoding checks every field and cell, so that a damaged
+# or edited entry is refused (the file is then simply read again), never half used.
+
+READ_FORMAT = 1  # bump whenever WorkbookData, Cell or Note change shape
+_JSON_OUT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class BadRead(ValueError):
+    """A plain-data read that is not one this version wrote."""
+
+
+def _raw_out(value: Any) -> Any:
+    """A cell's raw value as JSON: tagged where JSON has no such type."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"t": "float", "v": repr(value)}
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, datetime):
+        return {"t": "datetime", "v": value.isoformat()}
+    if isinstance(value, date):
+        return {"t": "date", "v": value.isoformat()}
+    if isinstance(value, time):
+        return {"t": "time", "v": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"t": "timedelta", "v": value.total_seconds()}
+    return str(value)
+
+
+_RAW_IN: dict[str, Any] = {
+    "float": float,
+    "datetime": datetime.fromisoformat,
+    "date": date.fromisoformat,
+    "time": time.fromisoformat,
+    "timedelta": lambda v: timedelta(seconds=float(v)),
+}
+
+
+def _raw_in(value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict) and value.keys() == {"t", "v"} and value["t"] in _RAW_IN:
+        try:
+            return _RAW_IN[value["t"]](value["v"])
+        except (TypeError, ValueError) as exc:
+            raise BadRead(f"bad {value['t']}") from exc
+    raise BadRead("bad raw value")
+
+
+def _row_out(row: Row) -> dict[str, list[Any]]:
+    return {key: [c[0], c[1], c[2], _raw_out(c[3]), c[4], c[5]] for key, c in row.items()}
+
+
+def _row_in(row: Any) -> Row:
+    if not isinstance(row, dict):
+        raise BadRead("a row is not an object")
+    out = {}
+    new = tuple.__new__
+    for key, c in row.items():
+        if not (
+            isinstance(c, list)
+            and len(c) == 6
+            and type(c[0]) is str
+            and type(c[1]) is int
+            and type(c[2]) is int
+            and (c[4] is None or type(c[4]) in (int, float))
+            and type(c[5]) is bool
+        ):
+            raise BadRead(f"bad cell {key!r}")
+        raw = c[3]
+        if not isinstance(raw, _SCALARS):
+            raw = _raw_in(raw)
+        out[key] = new(Cell, (c[0], c[1], c[2], raw, c[4], c[5]))
+    return out
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BadRead(f"bad {what}")
+    return value
+
+
+def _columns_in(value: Any, what: str) -> dict[str, int]:
+    _typed(value, dict, what)
+    for v in value.values():
+        _typed(v, int, what)
+    return value
+
+
+def _notes_in(value: Any) -> list[Note]:
+    notes = []
+    for n in _typed(value, list, "notes"):
+        if not (isinstance(n, list) and len(n) == 7 and all(isinstance(x, str) for x in (n[0], n[1], n[4], n[5], n[6]))):
+            raise BadRead("bad note")
+        row, col = _typed(n[2], int, "note row"), _typed(n[3], int, "note col")
+        notes.append(Note(n[0], Hit(n[1], row, col, n[4], n[5], n[6])))
+    return notes
+
+
+def encode_read(data: WorkbookData) -> bytes:
+    """The whole read (not its path and file name: the caller knows them) as JSON bytes."""
+    plain: dict[str, Any] = {
+        "format": READ_FORMAT,
+        "read_error": data.read_error,
+        "sheets": list(data.sheets),
+        "funds": {label: _row_out(row) for label, row in data.funds.items()},
+        "notes": [[n.code, n.hit.sheet, n.hit.row, n.hit.col, n.hit.message, n.hit.filled, n.hit.computed] for n in data.notes],
+    }
+    for name in _ROW_FIELDS:
+        plain[name] = _row_out(getattr(data, name))
+    for name in _ROW_LIST_FIELDS:
+        plain[name] = [_row_out(row) for row in getattr(data, name)]
+    for name in _INT_FIELDS:
+        plain[name] = getattr(data, name)
+    for name in _COLUMN_FIELDS:
+        plain[name] = getattr(data, name)
+    return _JSON_OUT.encode(plain).encode("utf-8")
+
+
+def decode_read(blob: bytes, path: Path, file: str) -> WorkbookData:
+    """The read `encode_read` made, checked field by field; BadRead if it is not one."""
+    try:
+        plain = json.loads(blob)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRead("not JSON") from exc
+    expected = {"format", "read_error", "sheets", "funds", "notes", *_ROW_FIELDS, *_ROW_LIST_FIELDS, *_INT_FIELDS, *_COLUMN_FIELDS}
+    if not isinstance(plain, dict) or plain.keys() != expected or plain["format"] != READ_FORMAT:
+        raise BadRead("not a read of this format")
+    error = plain["read_error"]
+    fields: dict[str, Any] = {
+        "read_error": None if error is None else _typed(error, str, "read_error"),
+        "sheets": [_typed(s, str, "sheet name") for s in _typed(plain["sheets"], list, "sheets")],
+        "funds": {str(label): _row_in(row) for label, row in _typed(plain["funds"], dict, "funds").items()},
+        "notes": _notes_in(plain["notes"]),
+    }
+    for name in _ROW_FIELDS:
+        fields[name] = _row_in(plain[name])
+    for name in _ROW_LIST_FIELDS:
+        fields[name] = [_row_in(row) for row in _typed(plain[name], list, name)]
+    for name in _INT_FIELDS:
+        fields[name] = _typed(plain[name], int, name)
+    for name in _COLUMN_FIELDS:
+        fields[name] = _columns_in(plain[name], name)
+    return WorkbookData(path=path, file=file, **fields)
 
 
 # --- findings ---------------------------------------------------------------------------
@@ -335,18 +487,17 @@ class Department(FindingCounts):
     status_reason: str = ""
     findings: list[Finding] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
-    # the whole read, pickled, while `data` holds only its light copy (see WorkbookData.light):
-    # a worker process sends a department back this way, and most runs never need the rest
-    pickled: bytes | None = field(default=None, repr=False)
+    # the whole read as plain data (encode_read), while `data` holds only its light copy (see
+    # WorkbookData.light): a worker process sends a department back this way, and most runs
+    # never need the rest
+    packed: bytes | None = field(default=None, repr=False)
     # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
     encoded: Any = field(default=None, repr=False, compare=False)
 
     def full_data(self) -> WorkbookData:
-        """`data` with every part, unpickled on first use where only a light copy was kept."""
-        if self.pickled is not None:
-            data = pickle.loads(self.pickled)
-            data.path, data.file = self.data.path, self.data.file
-            self.data, self.pickled = data, None
+        """`data` with every part, decoded on first use where only a light copy was kept."""
+        if self.packed is not None:
+            self.data, self.packed = decode_read(self.packed, self.data.path, self.data.file), None
         return self.data
 
     @property

@@ -7,19 +7,17 @@ discover (inbox) → read + compute + check each workbook (workers, pool) → ba
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from . import pool
-from .atomic import temp_beside
-from .cache import Cache, output_key, pickle_read
+from .cache import Cache, output_key
 from .checks import Batch, check_department, run_checks
 from .config import Settings
 from .inbox import discover
-from .model import Department, Finding, SkippedFile
+from .model import Department, Finding, SkippedFile, WorkbookData, encode_read
 from .outputs import (
     DEPARTMENT_OUTPUTS,
     FINDINGS_NAME,
@@ -28,7 +26,8 @@ from .outputs import (
     SUMMARY_NAME,
     OutputOptions,
 )
-from .read import read_workbook
+from .publish import Entry, FolderLock, OutputSet, recover
+from .read import read_bytes, read_workbook
 from .results import RunResult, department_json_text, encode_department, finding_texts, findings_csv, result_json
 from .scoring import compute, rank_departments, settle_status
 
@@ -47,40 +46,53 @@ class Work:
     encode: bool = False  # make each department's JSON pieces (for a run that writes results)
     jobs: list[OutputJob] = field(default_factory=list)
     options: OutputOptions = OutputOptions()
-    # the run, its departments' JSON texts, and the temp files for findings.csv and the results JSON
-    side: tuple[RunResult, list[str], tuple[Path, Path]] | None = None
+    # the run, its departments' JSON texts, and the set its outputs are staged in
+    side: tuple[RunResult, list[str], OutputSet] | None = None
 
 
 def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
     """Read (or take from the cache), compute and check one workbook: a worker's task.
 
-    Returns the department, its read pickled (for the cache and, from a worker, to travel),
-    the read's cache key and whether the read came from the cache. In a worker process the
-    department holds only a light copy of the read (see Department.full_data)."""
+    Returns the department, its read as plain data (for the cache and, from a worker, to
+    travel), the read's cache key and whether the read came from the cache. In a worker
+    process the department holds only a light copy of the read (see Department.full_data)."""
     work: Work = pool.work()
     path, name = work.files[i]
     settings, cache = work.settings, work.cache
-    max_bytes = int(settings.max_file_mb * 1024 * 1024)
     try:
-        key = cache.read_key(path, max_bytes) if cache else ""
-    except OSError:  # gone or unreadable since it was listed: the reader says so, as a finding
-        key, cache = "", None
-    hit = cache.get_read(key) if cache else None
-    if hit is None:
-        data = read_workbook(path, name, max_bytes)
-        blob = pickle_read(data) if cache or pool.in_worker() else None  # for the cache's pack, or to travel
-    else:
-        data, blob = hit
-        data.path, data.file = path, name
-    dep = compute(data, settings)
-    check_department(dep, settings)
+        data, blob, key, cached = _read_one(path, name, settings, cache)
+        dep = compute(data, settings)
+        check_department(dep, settings)
+    except Exception as exc:  # noqa: BLE001 - one file never stops the batch: it is an S01
+        data = WorkbookData(path, name, read_error=f"处理此文件时出错（{type(exc).__name__}: {str(exc)[:200]}），请把文件发给技术支持")
+        blob, key, cached = None, "", False
+        dep = compute(data, settings)
+        check_department(dep, settings)
     if work.encode:
         dep.encoded = encode_department(dep)  # here, where both cores work: see EncodedDepartment
     if pool.in_worker():
-        # the whole read travels as `blob`, and stays pickled until something needs it (a
-        # report): the main process unpickles only the light copy in `data`
+        # the whole read travels as `blob`, and stays encoded until something needs it (a
+        # report): the main process decodes only the light copy in `data`
+        if blob is None:
+            blob = encode_read(data)
         dep.data = data.light()
-    return dep, blob, key, hit is not None
+    return dep, blob, key, cached
+
+
+def _read_one(path: Path, name: str, settings: Settings, cache: Cache | None) -> tuple[WorkbookData, bytes | None, str, bool]:
+    """The read of one file, from the cache where it holds one for these very bytes: the file
+    is read once, and those bytes are both hashed (the cache key) and parsed."""
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    content, reason = read_bytes(path, max_bytes)
+    if content is None:
+        return WorkbookData(path, name, read_error=reason), None, "", False
+    key = cache.read_key(path, content, max_bytes) if cache else ""
+    hit = cache.get_read(key, path, name) if cache else None
+    if hit is not None:
+        return hit[0], hit[1], key, True
+    data = read_workbook(path, name, max_bytes, content=content)
+    blob = encode_read(data) if cache else None
+    return data, blob, key, False
 
 
 def analyze(
@@ -95,12 +107,12 @@ def analyze(
     cache), then the rules over the whole batch here. `encode`: also make each department's
     JSON pieces (see EncodedDepartment)."""
     departments: list[Department] = []
-    reads: dict[str, bytes] = {}  # for the cache: this batch's reads, pickled
+    reads: dict[str, bytes] = {}  # for the cache: this batch's reads, as plain data
     fresh = False  # some were read, not taken from the cache
     with pool.worker_pool(len(files), Work(files, settings, cache, encode=encode)) as workers:
         for (dep, blob, key, cached), (path, name) in zip(pool.run_tasks(workers, _analyze_one, len(files)), files, strict=True):
-            if workers is not None:  # a worker's department: the light copy, and the read pickled
-                dep.pickled = blob
+            if workers is not None:  # a worker's department: the light copy, and the whole read encoded
+                dep.packed = blob
                 dep.data.path, dep.data.file = path, name
             if cache and blob is not None and key:
                 reads[key] = blob
@@ -135,132 +147,154 @@ def process(
     reports: bool = True,
     report_template: Path | None = None,
     use_cache: bool = True,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Process every workbook in `inbox` and write all outputs into `outdir`.
+    """Process every workbook in `inbox` and publish all outputs in `outdir`, as one set.
 
     `on_stage(label, total)` announces each stage; `progress(name)` ticks within it. Files and
-    outputs that did not change since the last run into the same `outdir` are not redone.
+    outputs that did not change since the last run into the same `outdir` are not redone. One
+    run at a time writes into `outdir`: publish.Busy if another holds it (or, with `wait`,
+    wait for it, after `on_wait(message)`). OSError if `outdir` cannot be written, found
+    before any work; until the run is complete, the previous outputs stay as they were.
     """
-    from .names import unique_stems
-
-    options = OutputOptions(reports, report_template)
+    run_date = run_date or date.today()
     files, skipped = discover(inbox, exclude=[outdir])
-    cache = Cache(outdir) if use_cache else None
-    if on_stage:
-        on_stage("读取并核对", len(files))
-    departments, findings = analyze(files, settings, skipped, progress, cache, encode=True)
-    result = RunResult(inbox, run_date or date.today(), departments, skipped, findings)
-    if not departments:
-        return result  # nothing to summarize: an earlier summary stays as it was
+    if not files:  # nothing to summarize: nothing is written, the earlier set stays as it was
+        return RunResult(inbox, run_date, [], skipped, analyze([], settings, skipped)[1])
     outdir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(outdir)
-    jobs, contents = _department_jobs(result, outdir, unique_stems([d.name for d in departments]), options, cache)
-    if on_stage:
-        on_stage("生成部门结果", len(departments))
-    summary_path, findings_path, results_path = outdir / SUMMARY_NAME, outdir / FINDINGS_NAME, outdir / RESULTS_NAME
-    result.outputs += [summary_path, findings_path]  # what perfeval-results.json lists
-    # findings.csv and the results JSON are written by a worker into temp files, renamed
-    # here once the summary is written (a failed summary leaves all three old files)
-    temps = (temp_beside(findings_path), temp_beside(results_path))
-    try:
-        work = Work(files, settings, jobs=jobs, options=options, side=(result, contents, temps))
-        _write_outputs_and_summary(result, work, (summary_path, findings_path), cache, progress)
-        if progress:
-            for _ in range(len(departments) - len(jobs)):
-                progress("")
-        if cache:
-            cache.save_manifest()
-        os.replace(temps[1], results_path)
-        result.outputs.append(results_path)
-    finally:
-        for t in temps:
-            t.unlink(missing_ok=True)
+    with FolderLock(outdir, wait, on_wait):
+        recover(outdir)  # a publish a killed run left half done is finished first
+        remove_stale_temps(outdir)
+        cache = Cache(outdir) if use_cache else None
+        if on_stage:
+            on_stage("读取并核对", len(files))
+        departments, findings = analyze(files, settings, skipped, progress, cache, encode=True)
+        result = RunResult(inbox, run_date, departments, skipped, findings)
+        owned = tuple((o.folder, o.suffix) for o in DEPARTMENT_OUTPUTS)
+        outputs = OutputSet(outdir, owned, run={"inbox": str(inbox.resolve()), "date": run_date.isoformat()})
+        try:
+            _publish(result, files, settings, OutputOptions(reports, report_template), outputs, use_cache, on_stage, progress)
+        finally:
+            outputs.discard()  # what a failed run staged; nothing, once the set is published
     return result
 
 
-def _write_outputs_and_summary(
-    result: RunResult, work: Work, targets: tuple[Path, Path], cache: Cache | None, progress: Progress | None
+def _publish(
+    result: RunResult,
+    files: list[tuple[Path, str]],
+    settings: Settings,
+    options: OutputOptions,
+    outputs: OutputSet,
+    use_cache: bool,
+    on_stage: Callable[[str, int], None] | None,
+    progress: Progress | None,
 ) -> None:
-    """The department files and the side files (in the workers), the summary (here); then
-    findings.csv takes its place."""
+    """Write what changed into the staging folder, then publish the set."""
+    from .names import unique_stems
+
+    departments = result.departments
+    jobs, contents = _department_jobs(result, unique_stems([d.name for d in departments]), options, outputs, use_cache)
+    if on_stage:
+        on_stage("生成部门结果", len(departments))
+    result.outputs += [outputs.outdir / SUMMARY_NAME, outputs.outdir / FINDINGS_NAME]  # what perfeval-results.json lists
+    work = Work(files, settings, jobs=jobs, options=options, side=(result, contents, outputs))
+    _write_outputs_and_summary(result, work, outputs, use_cache, progress)
+    if progress:
+        for _ in range(len(departments) - len(jobs)):
+            progress("")
+    outputs.commit()
+    result.outputs.append(outputs.outdir / RESULTS_NAME)
+
+
+def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet, use_cache: bool, progress: Progress | None) -> None:
+    """The department files and the side files (in the workers), the summary (here), each into
+    the staging folder."""
     from .outputs.summary import write_summary
 
-    summary_path, findings_path = targets
     assert work.side is not None
-    _, contents, temps = work.side
+    _, contents, _ = work.side
     # the summary, in this process, is the longest single piece of work: the workers (which
     # write the department files, findings.csv and the results JSON) give way to it
     with pool.worker_pool(len(work.jobs), work, nice=OUTPUT_NICE) as workers:
-        # the side files go into temp files named here, not back through the pool's pipe:
-        # megabytes sent that way would wait for this process, busy with the summary, to read them
+        # the side files are written by a worker straight into the staging folder, not sent
+        # back through the pool's pipe: megabytes sent that way would wait for this process,
+        # busy with the summary, to read them
         side = workers.submit(_side_files, 0) if workers is not None else None
         done = pool.run_tasks(workers, _write_outputs, len(work.jobs))
         if workers is None:
             done = iter(list(done))  # run now: the summary below is written after them, as in a pool
         shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
         summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in result.skipped])
-        if not (cache and cache.unchanged(summary_path, SUMMARY_NAME, summary_key)):
-            write_summary(result, summary_path)
-            if cache:
-                cache.record(SUMMARY_NAME, summary_key)
-        if side is not None:
-            side.result()
-        else:
-            _side_files(0)
-        os.replace(temps[0], findings_path)
-        for dep_name in done:  # re-raises a worker's failure (disk full, …)
+        if not (use_cache and outputs.current(SUMMARY_NAME, summary_key)):
+            write_summary(result, outputs.path(SUMMARY_NAME))
+            outputs.add(SUMMARY_NAME, summary_key)
+        for rel, entry in side.result() if side is not None else _side_files(0):
+            outputs.add_entry(rel, entry)
+        for dep_name, entries in done:  # re-raises a worker's failure (disk full, …)
+            for rel, entry in entries:
+                outputs.add_entry(rel, entry)
             if progress:
                 progress(dep_name)
 
 
-def _side_files(_: int) -> None:
-    """findings.csv and perfeval-results.json, into their temp files: a worker's task."""
+def _side_files(_: int) -> list[tuple[str, Entry]]:
+    """findings.csv and perfeval-results.json, into the staging folder: a worker's task."""
     work: Work = pool.work()
     assert work.side is not None
-    result, contents, (csv_temp, json_temp) = work.side
-    csv_temp.write_bytes(findings_csv(result.findings))
-    json_temp.write_bytes(result_json(result, contents, finding_texts(result)).encode("utf-8"))
+    result, contents, outputs = work.side
+    made = []
+    for rel, data in (
+        (FINDINGS_NAME, findings_csv(result.findings)),
+        (RESULTS_NAME, result_json(result, contents, finding_texts(result)).encode("utf-8")),
+    ):
+        path = outputs.path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        made.append((rel, Entry.of(path, "")))
+    return made
 
 
-OutputJob = tuple[Department, date, list[tuple[str, Path]]]
+OutputJob = tuple[Department, date, list[tuple[str, str, str]]]  # (kind, rel, key) to write
 
 
 def _department_jobs(
-    result: RunResult, outdir: Path, stems: list[str], options: OutputOptions, cache: Cache | None
+    result: RunResult, stems: list[str], options: OutputOptions, outputs: OutputSet, use_cache: bool
 ) -> tuple[list[OutputJob], list[str]]:
-    """What to write for each department, leaving out outputs that would come out the same;
-    and each department's content as JSON text (made once: the outputs' cache keys are made of
-    it, and perfeval-results.json holds it)."""
+    """What to write for each department, leaving out published outputs that would come out
+    the same; and each department's content as JSON text (made once: the outputs' keys are
+    made of it, and perfeval-results.json holds it)."""
     wanted_outputs = [o for o in DEPARTMENT_OUTPUTS if o.wanted(options)]
     variants = {o.kind: o.variant(options) for o in wanted_outputs}
     jobs, contents = [], []
     for dep, stem in zip(result.departments, stems, strict=True):
-        wanted = [(o.kind, outdir / o.folder / f"{stem}{o.suffix}") for o in wanted_outputs]
-        for kind, path in wanted:
-            dep.outputs[kind] = path.relative_to(outdir).as_posix()
+        for o in wanted_outputs:
+            dep.outputs[o.kind] = f"{o.folder}/{stem}{o.suffix}"
         todo = []
         content = department_json_text(dep)
         contents.append(content)
-        for kind, path in wanted:
-            rel = dep.outputs[kind]
-            key = output_key(kind, result.run_date, variants[kind], content)
-            if cache and cache.unchanged(path, rel, key):
-                continue
-            todo.append((kind, path))
-            if cache:
-                cache.record(rel, key)
+        for o in wanted_outputs:
+            rel = dep.outputs[o.kind]
+            key = output_key(o.kind, result.run_date, variants[o.kind], content)
+            if not (use_cache and outputs.current(rel, key)):
+                todo.append((o.kind, rel, key))
         if todo:
             jobs.append((dep, result.run_date, todo))
     return jobs, contents
 
 
-def _write_outputs(i: int) -> str:
-    """Write one department's files: a worker's task."""
+def _write_outputs(i: int) -> tuple[str, list[tuple[str, Entry]]]:
+    """Write one department's files into the staging folder: a worker's task."""
     work: Work = pool.work()
+    assert work.side is not None
+    outputs = work.side[2]
     dep, run_date, todo = work.jobs[i]
-    for kind, path in todo:
+    made = []
+    for kind, rel, key in todo:
+        path = outputs.path(rel)
         OUTPUTS_BY_KIND[kind].write(dep, path, run_date, work.options)
-    return dep.name
+        made.append((rel, Entry.of(path, key)))
+    return dep.name, made
 
 
 def remove_stale_temps(outdir: Path) -> None:

@@ -18,6 +18,7 @@ PACKAGE = ROOT / "perfeval"
 # layer (checks.funds → checks.registry); never upward. A new module must be placed here.
 LAYERS: list[tuple[str, ...]] = [
     ("perfeval.version", "perfeval.values", "perfeval.schema", "perfeval.names", "perfeval.atomic", "perfeval.guard", "perfeval.pool"),
+    ("perfeval.publish",),
     ("perfeval.model", "perfeval.formulas", "perfeval.catalogue"),
     ("perfeval.config", "perfeval.read", "perfeval.template"),
     ("perfeval.inbox", "perfeval.scoring", "perfeval.fill", "perfeval.cache", "perfeval.results"),

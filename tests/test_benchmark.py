@@ -4,7 +4,6 @@ import contextlib
 import csv
 import io
 import json
-import pickle
 import subprocess
 import sys
 
@@ -44,6 +43,7 @@ def test_instruction_stages_run(tmp_path, monkeypatch):
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     import perfeval.cache
+    import perfeval.model
     import perfeval.pipeline
     import perfeval.results
     from perfeval import pool
@@ -97,7 +97,7 @@ def test_instruction_stages_run(tmp_path, monkeypatch):
             all(d.encoded is not None for d in result[0]),
         ),
     )
-    spy(perfeval.cache, "pickle_read", lambda data, result, seen: pickle.loads(result).file)
+    spy(perfeval.model, "encode_read", lambda data, result, seen: data.file if json.loads(result)["format"] else None)
     spy(department_book, "department_book_bytes", lambda dep, run_date, result, seen: (dep.file, result[:2]))
     spy(
         summary,
@@ -127,7 +127,7 @@ def test_instruction_stages_run(tmp_path, monkeypatch):
         "floor_read": {"floor_read": [names]},
         "floor_write": {"floor_write": [(20 * 3, b"PK"), (10, b"PK"), (10, b"PK"), (10, b"PK")]},
         "read": read,
-        "transfer": {**read, "pickle_read": names},
+        "transfer": {**read, "encode_read": names},
         "books": {**read, "department_book_bytes": [(n, b"PK") for n in names]},
         "summary": {**read, "write_summary": [(names, [b"PK"])]},
         "json": {

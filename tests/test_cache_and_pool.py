@@ -30,9 +30,9 @@ def _count_reads(monkeypatch) -> list[str]:
     calls: list[str] = []
     real = pipeline.read_workbook
 
-    def counting(path, name, max_bytes):
+    def counting(path, name, max_bytes, content=None):
         calls.append(name)
-        return real(path, name, max_bytes)
+        return real(path, name, max_bytes, content=content)
 
     monkeypatch.setattr(pipeline, "read_workbook", counting)
     return calls
@@ -56,7 +56,7 @@ def _snapshot(out: Path) -> dict[str, tuple[int, bytes]]:
     return {
         p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
         for p in out.rglob("*")
-        if p.is_file() and CACHE_DIR not in p.parts
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)  # perfeval's own state
     }
 
 
@@ -100,7 +100,7 @@ def test_cache_is_safe_to_delete_or_damage(inbox, tmp_path):
     reference = _snapshot(out)
     pack = out / CACHE_DIR / "reads.pack"
     whole = pack.read_bytes()
-    (out / CACHE_DIR / "outputs.json").write_text("{broken", encoding="utf-8")
+    (out / ".perfeval-manifest.json").write_text("{broken", encoding="utf-8")
     pack.write_bytes(b"not a pack")
     process(inbox, out, Settings(), RUN_DATE)
     assert {k: v[1] for k, v in _snapshot(out).items()} == {k: v[1] for k, v in reference.items()}
@@ -119,13 +119,13 @@ def test_pool_and_serial_give_the_same_bytes(tmp_path, monkeypatch, make_workboo
     inbox = tmp_path / "inbox"
     n = _pool_sized_inbox(inbox, make_workbook)
     forked = process(inbox, tmp_path / "fork", Settings(), RUN_DATE, use_cache=False)
-    # the main process kept the workers' reads pickled: the reports were written from them
-    assert all(d.pickled is not None and d.data.goals is NOT_LOADED for d in forked.departments)
+    # the main process kept the workers' reads encoded: the reports were written from them
+    assert all(d.packed is not None and d.data.goals is NOT_LOADED for d in forked.departments)
     monkeypatch.setattr(pool, "START_METHOD", "spawn")
     spawned = process(inbox, tmp_path / "spawn", Settings(), RUN_DATE, use_cache=False)
     monkeypatch.setattr(pool, "PARALLEL_MIN", 10**6)
     serial = process(inbox, tmp_path / "serial", Settings(), RUN_DATE, use_cache=False)
-    assert all(d.pickled is None for d in serial.departments)
+    assert all(d.packed is None for d in serial.departments)
     assert len(list((tmp_path / "serial" / "reports").glob("*.docx"))) == n
     expected = [f.as_dict() for f in serial.findings]
     assert len(expected) > 14  # every department lost a point somewhere
@@ -179,7 +179,7 @@ def test_reads_of_files_that_left_the_inbox_are_dropped(inbox, tmp_path):
     (inbox / "07_兰州新区交通运输局.xlsx").unlink()
     process(inbox, out, Settings(), RUN_DATE, reports=False)
     assert len(Cache(out).index) == 6
-    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["outputs.json", "reads.pack"]
+    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["reads.pack"]
 
 
 def test_a_damaged_read_in_the_pack_is_read_again(inbox, tmp_path, monkeypatch):
@@ -190,8 +190,9 @@ def test_a_damaged_read_in_the_pack_is_read_again(inbox, tmp_path, monkeypatch):
     process(inbox, out, Settings(), RUN_DATE, reports=False)
     reference = _snapshot(out)
     cache = Cache(out)
-    key = cache.read_key(inbox / "03_兰州新区农业农村局.xlsx", int(Settings().max_file_mb * 1024 * 1024))
-    offset, length = cache.index[key]
+    path = inbox / "03_兰州新区农业农村局.xlsx"
+    key = cache.read_key(path, path.read_bytes(), int(Settings().max_file_mb * 1024 * 1024))
+    offset, length, _ = cache.index[key]
     whole = bytearray(cache.pack_path.read_bytes())
     whole[offset : offset + length] = b"\x00" * length
     cache.pack_path.write_bytes(bytes(whole))
@@ -213,14 +214,15 @@ def test_what_earlier_versions_kept_is_cleared(inbox, tmp_path):
     (old / ".cd.123.tmp").write_bytes(b"half")
     (out / CACHE_DIR / ".reads.999.tmp").write_bytes(b"half a pack")
     process(inbox, out, Settings(), RUN_DATE, reports=False)
-    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["outputs.json", "reads.pack"]
+    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["reads.pack"]
 
 
 def test_a_light_read_fails_loudly_where_it_holds_nothing():
-    """The main process keeps a worker's read pickled beside a light copy: using a part the
+    """The main process keeps a worker's read encoded beside a light copy: using a part the
     copy left out is an error, never an empty list; full_data() brings the whole read back."""
     import pickle
 
+    from perfeval.model import encode_read
     from perfeval.read import read_workbook
     from perfeval.scoring import compute
 
@@ -232,25 +234,62 @@ def test_a_light_read_fails_loudly_where_it_holds_nothing():
         with pytest.raises(RuntimeError, match="未加载"):
             use(light.scores)
     dep = compute(data, Settings())
-    dep.data, dep.pickled = light, pickle.dumps(data)
-    assert dep.full_data().goals == data.goals and dep.pickled is None
+    dep.data, dep.packed = light, encode_read(data)
+    assert dep.full_data() == data and dep.packed is None
     assert dep.data.path == light.path
 
 
-def test_a_read_pickles_to_an_equal_read_of_cells():
-    """Reads are pickled with plain tuples for cells (cheap): they come back as Cells, equal."""
+def test_a_read_encodes_and_pickles_to_an_equal_read_of_cells():
+    """Reads travel and are cached as plain data (encode_read), and are pickled with plain
+    tuples for cells (cheap): either way they come back as Cells, equal."""
     import pickle
 
-    from perfeval.model import Cell
+    from perfeval.model import Cell, decode_read, encode_read
     from perfeval.read import read_workbook
 
     for path in sorted(INBOX.glob("*.xlsx")):
         data = read_workbook(path)
-        back = pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-        assert back == data and repr(back) == repr(data)
-        rows = [back.info, back.funds_fields, back.conclusion, *back.funds.values(), *back.goals, *back.scores, *back.items, *back.analysis]
-        assert rows and all(type(cell) is Cell for row in rows for cell in row.values())
-        assert back.scores[0]["level1"].ref and back.scores[0]["level1"].raw
+        for back in (
+            pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)),
+            decode_read(encode_read(data), data.path, data.file),
+        ):
+            assert back == data and repr(back) == repr(data)
+            rows = [
+                back.info,
+                back.funds_fields,
+                back.conclusion,
+                *back.funds.values(),
+                *back.goals,
+                *back.scores,
+                *back.items,
+                *back.analysis,
+            ]
+            assert rows and all(type(cell) is Cell for row in rows for cell in row.values())
+            assert back.scores[0]["level1"].ref and back.scores[0]["level1"].raw
+
+
+def test_a_plain_read_that_is_not_one_is_refused():
+    """Whatever sits in the cache is data, checked field by field: anything else is refused."""
+    import json
+    from datetime import datetime
+
+    from perfeval.model import BadRead, Cell, WorkbookData, decode_read, encode_read
+
+    data = WorkbookData(Path("a.xlsx"), "a.xlsx", info={"date": Cell("基本信息", 3, 2, datetime(2024, 1, 2, 3, 4), None, False)})
+    assert decode_read(encode_read(data), data.path, data.file) == data
+    plain = json.loads(encode_read(data))
+    spoiled = [
+        b"\x80\x04\x95 a pickle",
+        json.dumps({**plain, "format": 0}).encode(),
+        json.dumps({**plain, "extra": 1}).encode(),
+        json.dumps({**plain, "info": {"date": ["基本信息", "3", 2, None, None, False]}}).encode(),
+        json.dumps({**plain, "info": {"date": ["基本信息", 3, 2, {"t": "eval", "v": "1"}, None, False]}}).encode(),
+        json.dumps({**plain, "funds_header_row": True}).encode(),
+        json.dumps({**plain, "notes": [["S01", "x", 1, 1, "m", "", None]]}).encode(),
+    ]
+    for blob in spoiled:
+        with pytest.raises(BadRead):
+            decode_read(blob, data.path, data.file)
 
 
 @pytest.mark.slow
@@ -316,7 +355,7 @@ def test_a_pooled_rerun_takes_every_read_from_the_pack(tmp_path, monkeypatch, ma
     before = _snapshot(out)
     pack = (out / CACHE_DIR / "reads.pack").stat().st_mtime_ns
 
-    def read_again(*args):  # the workers are forked after this: they would call it too
+    def read_again(*args, **kwargs):  # the workers are forked after this: they would call it too
         raise AssertionError(f"read again: {args[1]}")
 
     monkeypatch.setattr(pipeline, "read_workbook", read_again)

@@ -45,7 +45,16 @@ def test_the_command_process_keeps_its_exit_code_and_output(tmp_path):
     assert r.returncode == 2 and "收件箱文件夹不存在" in r.stderr
 
 
-@pytest.mark.parametrize(("raised", "code", "stderr"), [(None, 0, ""), (3, 3, ""), ("出错了", 1, "出错了\n")])
+@pytest.mark.parametrize(
+    ("raised", "code", "stderr"),
+    [
+        (None, 0, ""),
+        (3, 3, ""),
+        ("出错了", 1, "出错了\n"),
+        (KeyboardInterrupt(), 130, "已中断。\n"),
+        (click.UsageError("用法不对"), 2, "Error: 用法不对\n"),
+    ],
+)
 def test_run_turns_every_exit_into_the_process_exit_code(monkeypatch, capsys, raised, code, stderr):
     import perfeval.cli as cli
 
@@ -55,7 +64,9 @@ def test_run_turns_every_exit_into_the_process_exit_code(monkeypatch, capsys, ra
     def fake_exit(status):
         raise Exited(status)
 
-    def command():
+    def command(standalone_mode=True):
+        if isinstance(raised, BaseException):
+            raise raised
         sys.exit(raised)
 
     monkeypatch.setattr(cli, "main", command)

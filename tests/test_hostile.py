@@ -187,9 +187,9 @@ def test_killed_run_leaves_the_previous_summary(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=120)
     assert proc.returncode == -signal.SIGKILL
     assert (out / "绩效评价汇总.xlsx").read_bytes() == before
-    assert list(out.glob(".*.tmp")), "the killed run left its temp file, not a half summary"
+    assert (out / ".perfeval-staging").is_dir(), "the killed run left what it staged, not a half summary"
     process(INBOX, out, Settings(), RUN_DATE)
-    assert not list(out.glob(".*.tmp")), "the next run clears it"
+    assert not (out / ".perfeval-staging").exists(), "the next run clears it"
 
 
 def test_file_size_limit_is_a_setting(tmp_path):

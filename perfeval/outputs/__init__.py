@@ -53,9 +53,9 @@ def _write_report(dep: Department, path: Path, run_date: date, options: OutputOp
 
 
 def _report_variant(options: OutputOptions) -> str:
-    from ..cache import file_digest
+    from ..publish import digest
 
-    return file_digest(options.report_template) if options.report_template else "default"
+    return digest(options.report_template) if options.report_template else "default"
 
 
 DEPARTMENT_OUTPUTS: tuple[DepartmentOutput, ...] = (
