@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import Enum
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -210,8 +211,8 @@ def _workbook_data(state: dict[str, Any]) -> WorkbookData:
 # or edited entry is refused (the file is then simply read again), never half used.
 
 READ_FORMAT = 1  # bump whenever WorkbookData, Cell or Note change shape
-_JSON_OUT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES: frozenset[type] = frozenset(_SCALARS)
 
 
 class BadRead(ValueError):
@@ -219,11 +220,8 @@ class BadRead(ValueError):
 
 
 def _raw_out(value: Any) -> Any:
-    """A cell's raw value as JSON: tagged where JSON has no such type."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"t": "float", "v": repr(value)}
-    if isinstance(value, _SCALARS):
-        return value
+    """A cell's raw value of a type JSON does not have, tagged (json's `default` hook: a Cell
+    is a tuple, which json's C encoder writes as an array with no Python code per cell)."""
     if isinstance(value, datetime):
         return {"t": "datetime", "v": value.isoformat()}
     if isinstance(value, date):
@@ -233,6 +231,15 @@ def _raw_out(value: Any) -> Any:
     if isinstance(value, timedelta):
         return {"t": "timedelta", "v": value.total_seconds()}
     return str(value)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"t": "float", "v": repr(value)}
+    return value
+
+
+_JSON_OUT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_raw_out)
 
 
 _RAW_IN: dict[str, Any] = {
@@ -245,8 +252,6 @@ _RAW_IN: dict[str, Any] = {
 
 
 def _raw_in(value: Any) -> Any:
-    if isinstance(value, _SCALARS):
-        return value
     if isinstance(value, dict) and value.keys() == {"t", "v"} and value["t"] in _RAW_IN:
         try:
             return _RAW_IN[value["t"]](value["v"])
@@ -255,31 +260,59 @@ def _raw_in(value: Any) -> Any:
     raise BadRead("bad raw value")
 
 
-def _row_out(row: Row) -> dict[str, list[Any]]:
-    return {key: [c[0], c[1], c[2], _raw_out(c[3]), c[4], c[5]] for key, c in row.items()}
+class _Cells:
+    """All the cells of a read as one flat list, seven items a cell (key, sheet, row, column,
+    raw, number, formula), each row standing as its number of cells. One flat list of scalars
+    is what json writes and parses fastest, and it is checked column by column in one go."""
+
+    def __init__(self, finite: Any = None):
+        self.flat: list[Any] = []
+        self.finite = finite  # tags infinite and NaN floats, which JSON cannot say
+
+    def row(self, row: Row) -> int:
+        flat, finite = self.flat, self.finite
+        for key, c in row.items():
+            flat.append(key)
+            flat.extend(c if finite is None else (c[0], c[1], c[2], finite(c[3]), c[4], c[5]))
+        return len(row)
 
 
-def _row_in(row: Any) -> Row:
-    if not isinstance(row, dict):
-        raise BadRead("a row is not an object")
-    out = {}
-    new = tuple.__new__
-    for key, c in row.items():
-        if not (
-            isinstance(c, list)
-            and len(c) == 6
-            and type(c[0]) is str
-            and type(c[1]) is int
-            and type(c[2]) is int
-            and (c[4] is None or type(c[4]) in (int, float))
-            and type(c[5]) is bool
-        ):
-            raise BadRead(f"bad cell {key!r}")
-        raw = c[3]
-        if not isinstance(raw, _SCALARS):
-            raw = _raw_in(raw)
-        out[key] = new(Cell, (c[0], c[1], c[2], raw, c[4], c[5]))
+def _rows_in(flat: Any, counts: list[int]) -> list[Row]:
+    """The rows of `counts` cells each, from the flat list, every item's type checked."""
+    if type(flat) is not list or len(flat) % 7 or sum(counts) * 7 != len(flat):
+        raise BadRead("the cells do not add up")
+    keys, sheets, rows, cols, raws, numbers, formulas = (flat[i::7] for i in range(7))
+    if not (
+        _only(keys, _STR)
+        and _only(sheets, _STR)
+        and _only(rows, _INT)
+        and _only(cols, _INT)
+        and _only(numbers, _NUMBER)
+        and _only(formulas, _BOOL)
+    ):
+        raise BadRead("a cell of the wrong shape")
+    if not _only(raws, _SCALAR_TYPES):
+        raws = [raw if type(raw) in _SCALAR_TYPES else _raw_in(raw) for raw in raws]
+    cells = list(map(tuple.__new__, repeat(Cell), zip(sheets, rows, cols, raws, numbers, formulas, strict=True)))
+    out, at = [], 0
+    for n in counts:
+        out.append(dict(zip(keys[at : at + n], cells[at : at + n], strict=True)))
+        at += n
     return out
+
+
+_STR, _INT, _BOOL = frozenset({str}), frozenset({int}), frozenset({bool})
+_NUMBER: frozenset[type] = frozenset({int, float, type(None)})
+
+
+def _only(values: list[Any], types: frozenset[type]) -> bool:
+    return set(map(type, values)) <= types
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise BadRead("bad row length")
+    return value
 
 
 def _typed(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -307,22 +340,35 @@ def _notes_in(value: Any) -> list[Note]:
 
 def encode_read(data: WorkbookData) -> bytes:
     """The whole read (not its path and file name: the caller knows them) as JSON bytes."""
+    try:
+        return _JSON_OUT.encode(_plain_read(data)).encode("utf-8")
+    except ValueError:  # an infinite or NaN raw value somewhere: tagged, the slow way
+        return _JSON_OUT.encode(_plain_read(data, _finite)).encode("utf-8")
+
+
+def _plain_read(data: WorkbookData, finite: Any = None) -> dict[str, Any]:
+    cells = _Cells(finite)
     plain: dict[str, Any] = {
         "format": READ_FORMAT,
         "read_error": data.read_error,
-        "sheets": list(data.sheets),
-        "funds": {label: _row_out(row) for label, row in data.funds.items()},
+        "sheets": data.sheets,
         "notes": [[n.code, n.hit.sheet, n.hit.row, n.hit.col, n.hit.message, n.hit.filled, n.hit.computed] for n in data.notes],
+        # rows as their numbers of cells, in this order: funds, _ROW_FIELDS, _ROW_LIST_FIELDS
+        "funds": [[label, cells.row(row)] for label, row in data.funds.items()],
     }
     for name in _ROW_FIELDS:
-        plain[name] = _row_out(getattr(data, name))
+        plain[name] = cells.row(getattr(data, name))
     for name in _ROW_LIST_FIELDS:
-        plain[name] = [_row_out(row) for row in getattr(data, name)]
-    for name in _INT_FIELDS:
+        plain[name] = [cells.row(row) for row in getattr(data, name)]
+    for name in (*_INT_FIELDS, *_COLUMN_FIELDS):
         plain[name] = getattr(data, name)
-    for name in _COLUMN_FIELDS:
-        plain[name] = getattr(data, name)
-    return _JSON_OUT.encode(plain).encode("utf-8")
+    plain["cells"] = cells.flat
+    return plain
+
+
+_PLAIN_KEYS = frozenset(
+    {"format", "read_error", "sheets", "funds", "notes", "cells", *_ROW_FIELDS, *_ROW_LIST_FIELDS, *_INT_FIELDS, *_COLUMN_FIELDS}
+)
 
 
 def decode_read(blob: bytes, path: Path, file: str) -> WorkbookData:
@@ -331,20 +377,26 @@ def decode_read(blob: bytes, path: Path, file: str) -> WorkbookData:
         plain = json.loads(blob)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRead("not JSON") from exc
-    expected = {"format", "read_error", "sheets", "funds", "notes", *_ROW_FIELDS, *_ROW_LIST_FIELDS, *_INT_FIELDS, *_COLUMN_FIELDS}
-    if not isinstance(plain, dict) or plain.keys() != expected or plain["format"] != READ_FORMAT:
+    if not isinstance(plain, dict) or plain.keys() != _PLAIN_KEYS or plain["format"] != READ_FORMAT:
         raise BadRead("not a read of this format")
     error = plain["read_error"]
     fields: dict[str, Any] = {
         "read_error": None if error is None else _typed(error, str, "read_error"),
         "sheets": [_typed(s, str, "sheet name") for s in _typed(plain["sheets"], list, "sheets")],
-        "funds": {str(label): _row_in(row) for label, row in _typed(plain["funds"], dict, "funds").items()},
         "notes": _notes_in(plain["notes"]),
     }
+    funds = _typed(plain["funds"], list, "funds")
+    if not all(type(f) is list and len(f) == 2 and type(f[0]) is str for f in funds):
+        raise BadRead("bad funds")
+    lists = {name: _typed(plain[name], list, name) for name in _ROW_LIST_FIELDS}
+    counts = [_count(f[1]) for f in funds] + [_count(plain[name]) for name in _ROW_FIELDS]
+    counts += [_count(n) for name in _ROW_LIST_FIELDS for n in lists[name]]
+    rows = iter(_rows_in(plain["cells"], counts))
+    fields["funds"] = {f[0]: next(rows) for f in funds}
     for name in _ROW_FIELDS:
-        fields[name] = _row_in(plain[name])
+        fields[name] = next(rows)
     for name in _ROW_LIST_FIELDS:
-        fields[name] = [_row_in(row) for row in _typed(plain[name], list, name)]
+        fields[name] = [next(rows) for _ in lists[name]]
     for name in _INT_FIELDS:
         fields[name] = _typed(plain[name], int, name)
     for name in _COLUMN_FIELDS:

@@ -48,6 +48,7 @@ class Work:
     options: OutputOptions = OutputOptions()
     # the run, its departments' JSON texts, and the set its outputs are staged in
     side: tuple[RunResult, list[str], OutputSet] | None = None
+    made_folders: set[Path] = field(default_factory=set)  # staging folders made (by this process): one mkdir each
 
 
 def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
@@ -243,16 +244,11 @@ def _side_files(_: int) -> list[tuple[str, Entry]]:
     work: Work = pool.work()
     assert work.side is not None
     result, contents, outputs = work.side
-    made = []
-    for rel, data in (
-        (FINDINGS_NAME, findings_csv(result.findings)),
-        (RESULTS_NAME, result_json(result, contents, finding_texts(result)).encode("utf-8")),
-    ):
-        path = outputs.path(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        made.append((rel, Entry.of(path, "")))
-    return made
+    outputs.staging.mkdir(parents=True, exist_ok=True)
+    return [
+        (FINDINGS_NAME, Entry.written(outputs.path(FINDINGS_NAME), findings_csv(result.findings), "")),
+        (RESULTS_NAME, Entry.written(outputs.path(RESULTS_NAME), result_json(result, contents, finding_texts(result)).encode("utf-8"), "")),
+    ]
 
 
 OutputJob = tuple[Department, date, list[tuple[str, str, str]]]  # (kind, rel, key) to write
@@ -292,8 +288,10 @@ def _write_outputs(i: int) -> tuple[str, list[tuple[str, Entry]]]:
     made = []
     for kind, rel, key in todo:
         path = outputs.path(rel)
-        OUTPUTS_BY_KIND[kind].write(dep, path, run_date, work.options)
-        made.append((rel, Entry.of(path, key)))
+        if path.parent not in work.made_folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            work.made_folders.add(path.parent)
+        made.append((rel, Entry.written(path, OUTPUTS_BY_KIND[kind].make(dep, run_date, work.options), key)))
     return dep.name, made
 
 

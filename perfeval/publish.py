@@ -20,7 +20,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 from .atomic import write_bytes_atomic
@@ -46,10 +46,9 @@ def digest(path: Path) -> str:
 
 def safe_rel(rel: Any) -> bool:
     """A path inside the folder, made of plain names (no `..`, no hidden parts, not absolute)."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel:
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel or ":" in rel:
         return False
-    parts = PurePosixPath(rel).parts
-    return not PurePosixPath(rel).is_absolute() and all(p not in ("", ".", "..") and not p.startswith(".") for p in parts)
+    return all(part and not part.startswith(".") for part in rel.split("/"))
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,13 @@ class Entry:
     def of(path: Path, key: str) -> Entry:
         st = path.stat()
         return Entry(key, digest(path), st.st_size, st.st_mtime_ns)
+
+    @staticmethod
+    def written(path: Path, data: bytes, key: str) -> Entry:
+        """Write `data` to `path` (a file of the staging folder: private, so written in place)
+        and make its entry from the bytes themselves, not read back."""
+        path.write_bytes(data)
+        return Entry(key, hashlib.sha256(data).hexdigest(), len(data), path.stat().st_mtime_ns)
 
     def plain(self) -> list[Any]:
         return [self.key, self.sha256, self.size, self.mtime_ns]
@@ -144,7 +150,7 @@ class OutputSet:
             with contextlib.suppress(OSError):
                 for p in (self.outdir / folder).iterdir():
                     rel = f"{folder}/{p.name}"
-                    if p.name.endswith(suffix) and safe_rel(rel) and rel not in self.entries and p.is_file():
+                    if rel not in self.entries and p.name.endswith(suffix) and safe_rel(rel) and p.is_file():
                         gone.add(rel)
         return sorted(gone)
 

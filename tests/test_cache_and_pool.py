@@ -278,12 +278,25 @@ def test_a_plain_read_that_is_not_one_is_refused():
     data = WorkbookData(Path("a.xlsx"), "a.xlsx", info={"date": Cell("基本信息", 3, 2, datetime(2024, 1, 2, 3, 4), None, False)})
     assert decode_read(encode_read(data), data.path, data.file) == data
     plain = json.loads(encode_read(data))
+    cells = plain["cells"]
+    assert cells == ["date", "基本信息", 3, 2, {"t": "datetime", "v": "2024-01-02T03:04:00"}, None, False]
+
+    def with_cell(**changes):
+        cell = dict(zip(("key", "sheet", "row", "col", "raw", "number", "formula"), cells, strict=True)) | changes
+        return json.dumps({**plain, "cells": list(cell.values())}).encode()
+
     spoiled = [
         b"\x80\x04\x95 a pickle",
         json.dumps({**plain, "format": 0}).encode(),
         json.dumps({**plain, "extra": 1}).encode(),
-        json.dumps({**plain, "info": {"date": ["基本信息", "3", 2, None, None, False]}}).encode(),
-        json.dumps({**plain, "info": {"date": ["基本信息", 3, 2, {"t": "eval", "v": "1"}, None, False]}}).encode(),
+        with_cell(row="3"),
+        with_cell(raw={"t": "eval", "v": "1"}),
+        with_cell(raw={"t": "datetime", "v": "not a date"}),
+        with_cell(number="1"),
+        with_cell(formula=0),
+        json.dumps({**plain, "cells": cells[:-1]}).encode(),  # a cell short
+        json.dumps({**plain, "info": 2}).encode(),  # rows that do not add up to the cells
+        json.dumps({**plain, "info": -1, "conclusion": 2}).encode(),
         json.dumps({**plain, "funds_header_row": True}).encode(),
         json.dumps({**plain, "notes": [["S01", "x", 1, 1, "m", "", None]]}).encode(),
     ]

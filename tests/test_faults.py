@@ -99,7 +99,7 @@ KILL = {
     # stage → the call the run dies in (where a stage calls it more than once, its second call,
     # so some work of the stage is done)
     "read": ("perfeval.pipeline", "read_workbook", 2),
-    "outputs": ("perfeval.outputs.report", "write_report", 2),
+    "outputs": ("perfeval.outputs.report", "report_bytes", 2),
     "summary": ("perfeval.outputs.summary", "write_summary", 1),
 }
 
@@ -176,7 +176,7 @@ def test_a_full_disk_fails_the_run_and_leaves_the_previous_set(previous, sets, m
     inbox, out, inputs = previous
     import perfeval.outputs.department_book as book
 
-    real, calls = book.write_department_book, []
+    real, calls = book.department_book_bytes, []
 
     def full(*args, **kwargs):
         calls.append(1)
@@ -184,7 +184,7 @@ def test_a_full_disk_fails_the_run_and_leaves_the_previous_set(previous, sets, m
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(book, "write_department_book", full)
+    monkeypatch.setattr(book, "department_book_bytes", full)
     r = _process(inbox, out)
     assert r.exit_code == 3 and "上一次的输出保持不变" in r.output
     assert _snapshot(out) == sets[1] and _snapshot(inbox) == inputs
@@ -334,6 +334,11 @@ def test_outdir_problems_are_found_before_any_work(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "analyze", lambda *a, **k: pytest.fail("work began"))
     same = _cli("process", str(inbox), "-o", str(inbox), "-q")
     assert same.exit_code == 2 and "不能是收件箱本身" in same.output
+    bad = tmp_path / "模板.docx"
+    bad.write_text("not a docx", encoding="utf-8")
+    template = _cli("process", str(inbox), "-o", str(tmp_path / "out"), "--report-template", str(bad), "-q")
+    assert template.exit_code == 2 and "报告模板" in template.output and "不是 Word 文档" in template.output
+    assert not (tmp_path / "out").exists()
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")
     unwritable = _cli("process", str(inbox), "-o", str(blocker / "out"), "-q")

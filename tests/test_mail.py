@@ -258,6 +258,31 @@ def test_unreachable_server_stops_the_batch(fresh_outdir):
         send_all(fresh_outdir, messages, smtp, password=PASSWORD)
 
 
+def test_cli_an_unreachable_server_is_exit_3_with_the_reason(fresh_outdir, tmp_path, monkeypatch):
+    cfg = tmp_path / "smtp.toml"
+    smtp = {
+        "host": "127.0.0.1",
+        "port": _free_port(),
+        "security": "starttls",
+        "user": USER,
+        "sender": "pingjia@example.gov.cn",
+        "timeout": 5,
+    }
+    cfg.write_text("[smtp]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in smtp.items()), encoding="utf-8")
+    monkeypatch.setenv("PERFEVAL_SMTP_PASSWORD", PASSWORD)
+    r = CliRunner().invoke(main, ["mail", str(fresh_outdir), "--send", "--config", str(cfg), "-q"])
+    assert r.exit_code == 3 and "无法连接邮件服务器" in r.output
+
+
+def test_cli_lists_roster_rows_naming_no_department(fresh_outdir, tmp_path):
+    roster = tmp_path / "名单.csv"
+    roster.write_text(
+        "部门名称,收件人,抄送\n兰州新区科技发展局,keji@example.gov.cn,\n兰州新区财政局,cai@example.gov.cn,\n", encoding="utf-8-sig"
+    )
+    r = CliRunner().invoke(main, ["mail", str(fresh_outdir), "--roster", str(roster)])
+    assert "不在本批结果中" in r.output and "兰州新区财政局" in r.output
+
+
 def test_password_only_from_the_environment(fresh_outdir, server, monkeypatch):
     _, smtp = server("starttls")
     messages, _ = build_outgoing(fresh_outdir, load_results(fresh_outdir))

@@ -34,22 +34,22 @@ class DepartmentOutput:
     suffix: str
     counted: str  # how the command's closing lines count them: "12 个部门结果工作簿"
     attachment: str  # the name of the attachment mailed to the department: "<部门>_评价结果.xlsx"
-    write: Callable[[Department, Path, date, OutputOptions], Path]
+    make: Callable[[Department, date, OutputOptions], bytes]  # the file's bytes
     wanted: Callable[[OutputOptions], bool] = lambda options: True
     # what, besides the department's content and the run date, changes the file (for the cache)
     variant: Callable[[OutputOptions], str] = lambda options: ""
 
 
-def _write_book(dep: Department, path: Path, run_date: date, options: OutputOptions) -> Path:
-    from .department_book import write_department_book
+def _book(dep: Department, run_date: date, options: OutputOptions) -> bytes:
+    from .department_book import department_book_bytes
 
-    return write_department_book(dep, path, run_date)
+    return department_book_bytes(dep, run_date)
 
 
-def _write_report(dep: Department, path: Path, run_date: date, options: OutputOptions) -> Path:
-    from .report import write_report  # docxtpl and python-docx: only where a report is written
+def _report(dep: Department, run_date: date, options: OutputOptions) -> bytes:
+    from .report import report_bytes  # docxtpl and python-docx: only where a report is written
 
-    return write_report(dep, path, run_date, options.report_template)
+    return report_bytes(dep, run_date, options.report_template)
 
 
 def _report_variant(options: OutputOptions) -> str:
@@ -59,9 +59,7 @@ def _report_variant(options: OutputOptions) -> str:
 
 
 DEPARTMENT_OUTPUTS: tuple[DepartmentOutput, ...] = (
-    DepartmentOutput("workbook", DEPARTMENTS_DIR, ".xlsx", "个部门结果工作簿", "评价结果", _write_book),
-    DepartmentOutput(
-        "report", REPORTS_DIR, ".docx", "份 Word 报告", "评价报告", _write_report, lambda options: options.reports, _report_variant
-    ),
+    DepartmentOutput("workbook", DEPARTMENTS_DIR, ".xlsx", "个部门结果工作簿", "评价结果", _book),
+    DepartmentOutput("report", REPORTS_DIR, ".docx", "份 Word 报告", "评价报告", _report, lambda options: options.reports, _report_variant),
 )
 OUTPUTS_BY_KIND = {o.kind: o for o in DEPARTMENT_OUTPUTS}

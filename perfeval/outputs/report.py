@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as S
-from ..atomic import atomic_path
+from ..atomic import write_bytes_atomic
 from ..model import Cell, Department, Finding, LevelScore, Severity, Status, WorkbookData
 from ..values import clean_text, format_money, format_number, format_rate, normalize_label
 from . import docx_render
@@ -213,6 +213,11 @@ def _first_second(items: list[str]) -> list[str]:
 
 
 def write_report(dep: Department, target: Path, run_date: date, template: Path | None = None) -> Path:
+    return write_bytes_atomic(target, report_bytes(dep, run_date, template))
+
+
+def report_bytes(dep: Department, run_date: date, template: Path | None = None) -> bytes:
+    """The department's Word report, as the bytes of a .docx."""
     template_bytes = template.read_bytes() if template else default_template_bytes()
     prep, first = docx_render.prepare(template_bytes)
     name = str(template) if template else DEFAULT_TEMPLATE
@@ -221,26 +226,26 @@ def write_report(dep: Department, target: Path, run_date: date, template: Path |
     if isinstance(prep, docx_render.Unsupported):
         if first:
             warnings.warn(f"报告模板 {name} {prep}，快速生成不支持，改用 docxtpl 逐份渲染（较慢）。", stacklevel=2)
-        return write_report_docxtpl(dep, target, run_date, template_bytes)
+        return report_bytes_docxtpl(dep, run_date, template_bytes)
     document = docx_render.render_document(prep, report_context(dep, run_date))
     core = docx_render.render_core(prep, _title(dep), "perfeval", _datetime(run_date))
-    blob = docx_render.write_docx(prep, document, core)
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(blob)
-    return target
+    return docx_render.write_docx(prep, document, core)
 
 
 def write_report_docxtpl(dep: Department, target: Path, run_date: date, template_bytes: bytes | None = None) -> Path:
+    return write_bytes_atomic(target, report_bytes_docxtpl(dep, run_date, template_bytes))
+
+
+def report_bytes_docxtpl(dep: Department, run_date: date, template_bytes: bytes | None = None) -> bytes:
     """The report rendered by docxtpl itself: for templates the fast path does not cover."""
     from docxtpl import DocxTemplate
 
     tpl = DocxTemplate(io.BytesIO(template_bytes if template_bytes is not None else default_template_bytes()))
     tpl.render(report_context(dep, run_date), autoescape=True)
     docx_render.stamp_properties(tpl.docx.core_properties, _title(dep), "perfeval", _datetime(run_date))
-    with atomic_path(target) as tmp:
-        tpl.save(str(tmp))
-        _pin_zip_times(tmp)
-    return target
+    saved = io.BytesIO()
+    tpl.save(saved)
+    return _pin_zip_times(saved.getvalue())
 
 
 def _title(dep: Department) -> str:
@@ -253,13 +258,15 @@ def _datetime(d: date):
     return datetime(d.year, d.month, d.day)
 
 
-def _pin_zip_times(path: Path) -> None:
-    """Rewrite the zip with fixed entry times, so the same inputs give the same bytes."""
-    with zipfile.ZipFile(path) as src:
+def _pin_zip_times(docx: bytes) -> bytes:
+    """The zip again with fixed entry times, so the same inputs give the same bytes."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
         entries = [(info, src.read(info.filename)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, blob in entries:
             dst.writestr(docx_render.zip_entry(info.filename, info.external_attr), blob)
+    return out.getvalue()
 
 
 # --- is a user's template fit to make the reports? ---------------------------------------
