@@ -143,6 +143,27 @@ def test_a_kill_at_any_stage_before_publishing_leaves_the_previous_set(previous,
     assert _snapshot(out) == sets[2] and not (out / STAGING).exists()
 
 
+def test_a_kill_of_a_pooled_run_leaves_the_previous_set(tmp_path):
+    """A batch large enough for the worker pool: the main process is killed while it writes the
+    summary and the workers write the department files."""
+    from perfeval import pool
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    samples = sorted(INBOX.glob("*.xlsx"))
+    for i in range(pool.PARALLEL_MIN + 2):
+        shutil.copy(samples[i % len(samples)], inbox / f"{i:02d}_{samples[i % len(samples)].name}")
+    assert _process(inbox, out).exit_code in (0, 1)
+    previous = _snapshot(out)
+    (inbox / "00_01_兰州新区科技发展局.xlsx").unlink()
+    inputs = _snapshot(inbox)
+    done = _run_patched(inbox, out, _dies_on_call("perfeval.outputs.summary", "write_summary", 1))
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert _snapshot(out) == previous and _snapshot(inbox) == inputs
+    assert _process(inbox, out).exit_code in (0, 1)
+    assert _snapshot(out) != previous and not (out / STAGING).exists()
+
+
 def test_a_kill_while_publishing_is_finished_by_the_next_command(previous, sets):
     inbox, out, inputs = previous
     patch = f"""
@@ -189,6 +210,47 @@ def test_a_full_disk_fails_the_run_and_leaves_the_previous_set(previous, sets, m
     assert r.exit_code == 3 and "上一次的输出保持不变" in r.output
     assert _snapshot(out) == sets[1] and _snapshot(inbox) == inputs
     assert not (out / STAGING).exists()
+
+
+def _usage(folder: Path) -> int:
+    """Bytes a folder's files take on a tmpfs (whole pages)."""
+    return sum(-(-p.stat().st_size // 4096) * 4096 for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_real_full_disk_fails_the_run_and_leaves_the_previous_set(tmp_path, sets, monkeypatch):
+    """On a small tmpfs (where the machine lets a test mount one; else the disk's ENOSPC is
+    injected): room for one complete set, not for the next one beside it."""
+    inbox, probe = tmp_path / "inbox", tmp_path / "probe"
+    _fill(inbox, 1)
+    assert _process(inbox, probe).exit_code in (0, 1)
+    visible = sum(-(-(probe / rel).stat().st_size // 4096) * 4096 for rel in _snapshot(probe))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    size = _usage(probe) + visible // 3 + 64 * 1024
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True).returncode == 0
+    except OSError:  # no mount command at all
+        mounted = False
+    try:
+        out = disk / "out"
+        assert _process(inbox, out).exit_code in (0, 1)
+        assert _snapshot(out) == sets[1]
+        _fill(inbox, 2)
+        inputs = _snapshot(inbox)
+        if not mounted:  # no tmpfs for this user: the disk's answer, injected
+            import perfeval.outputs.department_book as book
+
+            def full(*args):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+            monkeypatch.setattr(book, "department_book_bytes", full)
+        r = _process(inbox, out)
+        assert r.exit_code == 3 and "上一次的输出保持不变" in r.output, r.output
+        assert _snapshot(out) == sets[1] and _snapshot(inbox) == inputs
+        assert not (out / STAGING).exists()
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_a_second_run_is_refused_while_one_runs_and_waits_with_wait(previous, sets):
@@ -289,6 +351,7 @@ def test_a_planted_cache_entry_is_never_executed_nor_used(tmp_path):
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     _fill(inbox, 1)
+    inputs = _snapshot(inbox)
     clean = _cli("process", str(inbox), "-o", str(out), "--date", DATE, "-q", "--json")
     cache = Cache(out)
     keys = sorted(cache.index)
@@ -314,6 +377,7 @@ def test_a_planted_cache_entry_is_never_executed_nor_used(tmp_path):
     pack.write_bytes(bytes(data))
     edited = _cli("process", str(inbox), "-o", str(out), "--date", DATE, "-q", "--json")
     assert _departments(edited.stdout) == _departments(clean.stdout)
+    assert _snapshot(inbox) == inputs
 
 
 def test_a_zero_byte_output_is_repaired_and_a_stale_one_removed(previous, sets):
