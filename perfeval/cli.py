@@ -329,9 +329,11 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
 
     if not files:
         raise click.UsageError("请指定要检查的工作簿，如：perfeval check 某部门.xlsx")
-    for f in files:
-        if not f.is_file():
+    for f in files:  # a pipe or a device is left to the reader, which says what it is (S01)
+        if not f.exists():
             raise click.UsageError(f"文件不存在：{f}")
+        if f.is_dir():
+            raise click.UsageError(f"{f} 是文件夹：请指定其中的工作簿文件")
     settings = _settings(config, disable)
     with batch_gc():
         result = check_files(list(files), settings)

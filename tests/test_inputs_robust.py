@@ -310,3 +310,18 @@ def test_two_sheets_neither_named_exactly_read_the_first(tmp_path):
     assert "未读取“资金情况 ”（末尾有空格）" in note.hit.message
     assert note.hit.sheet == "资金情况 "
     assert data.funds["市级资金"]["budget"].number == 3200
+
+
+def test_check_says_what_a_pipe_named_xlsx_is(tmp_path):
+    """`perfeval check` on a pipe: the reader's S01 says it is not a regular file (never opened,
+    never "文件不存在")."""
+    import os
+
+    from click.testing import CliRunner
+
+    from perfeval.cli import main
+
+    fifo = tmp_path / "管道.xlsx"
+    os.mkfifo(fifo)
+    r = CliRunner().invoke(main, ["check", str(fifo)])
+    assert r.exit_code == 1 and "不是普通文件" in r.output and "文件不存在" not in r.output
