@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from .clikit import DateType, Group, PathType, explain
 from .version import __version__
 
 
@@ -34,7 +35,7 @@ def settings_options(func):
     @click.option(
         "--config",
         "config",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=PathType(dir_okay=False),
         help="设置文件（TOML），可关闭检查代码、修改等级分数线和阈值；也可用环境变量 PERFEVAL_CONFIG 指定",
     )
     @click.option("--disable", multiple=True, metavar="代码", help="关闭某条检查，如 --disable C09；可重复")
@@ -66,7 +67,7 @@ class _Interrupted(Exception):
     """Ctrl-C inside a command, carried past click (which would print a blank line first)."""
 
 
-class _Group(click.Group):
+class _Group(Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -101,8 +102,8 @@ def run() -> None:
     except (_Interrupted, KeyboardInterrupt, click.Abort):  # Ctrl-C: the previous outputs stay as they were
         print("已中断。", file=sys.stderr)
         code = Exit.INTERRUPTED
-    except click.ClickException as exc:  # usage errors: click's own message, its exit code
-        exc.show()
+    except click.ClickException as exc:  # a usage error outside the group's own handling
+        click.echo(explain(exc), err=True)
         code = exc.exit_code
     if not isinstance(code, int):
         if code is not None:
@@ -121,25 +122,31 @@ def run() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False),
     help="保存位置（默认：部门整体支出绩效评价模板.xlsx；--report 时为 评价报告模板.docx）",
 )
 @click.option(
     "--report", is_flag=True, help="导出 Word 评价报告模板（内置模板的副本），修改字体、页边距、标题样式后用 process --report-template 指定"
 )
-def template(output: Path | None, report: bool) -> None:
-    """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）；--report 导出 Word 报告模板。"""
+@click.option("--force", is_flag=True, help="保存位置已有文件时覆盖它（默认不覆盖，以免丢掉已填写的内容）")
+def template(output: Path | None, report: bool, force: bool) -> None:
+    """生成 perfeval-v1 填报模板（含填报说明、下拉列表和公式）；--report 导出 Word 报告模板。
+
+    保存位置已有文件时不覆盖（退出码 2），加 --force 才覆盖。
+    """
+    output = output or Path("评价报告模板.docx" if report else "部门整体支出绩效评价模板.xlsx")
+    if not force and (output.exists() or output.is_symlink()):  # it may be a template someone has filled in
+        click.echo(f"错误：{output} 已存在，未覆盖；如确要覆盖，请加 --force（或用 -o 另选保存位置）", err=True)
+        sys.exit(Exit.USAGE)
     try:
         if report:
             from .atomic import write_bytes_atomic
             from .outputs.report import default_template_bytes
 
-            output = output or Path("评价报告模板.docx")
             write_bytes_atomic(output, default_template_bytes())
         else:
             from .template import write_template
 
-            output = output or Path("部门整体支出绩效评价模板.xlsx")
             write_template(output)
     except OSError as exc:
         click.echo(f"错误：无法写入 {output}：{exc.strerror or exc}", err=True)
@@ -149,17 +156,18 @@ def template(output: Path | None, report: bool) -> None:
 
 @main.command(context_settings=CONTEXT)
 @help_option
-@click.argument("inbox", type=click.Path(path_type=Path))
-@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹（默认：收件箱旁边的 perfeval-output）")
+@click.argument("inbox", type=PathType())
+@click.option("-o", "--outdir", type=PathType(file_okay=False), help="输出文件夹（默认：收件箱旁边的 perfeval-output）")
 @click.option("--json", "as_json", is_flag=True, help="在标准输出打印完整结果（JSON），供程序使用")
-@click.option("--date", "run_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="报告日期（默认今天），用于生成可复现的输出")
+@click.option("--date", "run_date", type=DateType(), help="报告日期（默认今天），用于生成可复现的输出")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
+@click.option("-v", "--verbose", is_flag=True, help="结束时列出全部部门（默认只列出需要处理的部门：有错误、待补正或未评分）")
 @click.option("--no-reports", is_flag=True, help="不生成各部门的 Word 评价报告")
 @click.option("--no-cache", is_flag=True, help="不使用 OUTDIR/.perfeval-cache（重新读取全部文件、重写全部输出）")
 @click.option("--wait", is_flag=True, help="另一个 perfeval 正在写入同一输出文件夹时，排队等它结束（默认立即退出）")
 @click.option(
     "--report-template",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False),
     help="Word 报告模板（默认用内置模板；perfeval template --report 可导出一份修改）",
 )
 @settings_options
@@ -169,6 +177,7 @@ def process(
     as_json: bool,
     run_date,
     quiet: bool,
+    verbose: bool,
     no_reports: bool,
     no_cache: bool,
     wait: bool,
@@ -184,6 +193,7 @@ def process(
     以及每个部门的结果工作簿 departments/<部门名称>.xlsx 和 Word 报告 reports/<部门名称>.docx。
     全部输出在运行结束时一次性替换上一次的结果：中途中断、磁盘写满或出错时，上一次的结果原样保留。
     同一输出文件夹同时只允许一个运行写入。
+    结束时在终端列出需要处理的部门（-v 列出全部部门）；之后可用 perfeval show OUTDIR 再次查看。
     退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行；130 被中断。
     """
     from .pipeline import process as run
@@ -209,7 +219,7 @@ def process(
                 inbox,
                 outdir,
                 settings,
-                run_date.date() if run_date else date.today(),
+                run_date or date.today(),
                 bar.step,
                 bar.start,
                 reports=not no_reports,
@@ -232,7 +242,7 @@ def process(
     bar.close()
     if as_json:
         click.echo(result_json(result))
-    _summary(result, outdir)
+    _summary(result, outdir, verbose, strict)
     sys.exit(_exit_code(result, strict))
 
 
@@ -285,18 +295,28 @@ class _Progress:
             self.bar = None
 
 
-def _summary(result, outdir: Path) -> None:
+def _summary(result, outdir: Path, verbose: bool = False, strict: bool = False) -> None:
+    from . import terminal
+
     if not result.departments:
         lines = ["收件箱中没有可处理的工作簿（.xlsx/.xlsm/.xlsb/.xls/.ods），未生成任何输出"]
         lines += [f"  已跳过 {s.file}：{s.reason}" for s in result.skipped]
         click.echo("\n".join(lines), err=True)
         return
-    statuses = "，".join(f"{s} {n}" for s, n in result.statuses.items())
-    grades = "，".join(f"{g} {n}" for g, n in result.grades.items())
-    lines = [
-        f"部门：{len(result.departments)} 个（{statuses}）；可受理部门的等级：{grades}",
-        f"问题：错误 {result.errors} 条，警告 {result.warnings} 条，提示 {result.infos} 条",
-    ]
+    colour = terminal.use_colour(sys.stderr, os.environ)
+    rows = [terminal.Row.of_department(d) for d in result.departments]
+    lines = terminal.department_table(
+        rows,
+        verbose=verbose,
+        strict=strict,
+        limit=20,
+        width=terminal.terminal_width(sys.stderr, os.environ),
+        paint=terminal.painter(click.style if colour else None),
+        more=f"perfeval show {terminal.quote_path(outdir)} 列出全部",
+    )
+    if any(d.findings for d in result.departments):
+        lines.append(f"逐条查看某个部门的问题：perfeval show {terminal.quote_path(outdir)} 部门名称")
+    lines += terminal.totals_lines(len(result.departments), result.statuses, result.grades, result.errors, result.warnings, result.infos)
     unreadable = [d.file for d in result.departments if not d.readable]
     if unreadable:
         lines.append(
@@ -313,35 +333,188 @@ def _summary(result, outdir: Path) -> None:
         written = sum(1 for d in result.departments if output.kind in d.outputs)
         if written:
             lines.append(f"  {output.folder}/（{written} {output.counted}）")
+    note = terminal.strict_note(result.errors, result.warnings, strict)
+    if note:  # after the closing lines: why the exit code is 1
+        lines.append(note)
     click.echo("\n".join(lines), err=True)
 
 
 @main.command(context_settings=CONTEXT)
 @help_option
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("outdir", type=PathType())
+@click.argument("department", required=False, metavar="[部门]")
+@click.option("-v", "--verbose", is_flag=True, help="列出全部部门（默认只列出需要处理的部门：有错误、待补正或未评分）")
+@click.option("--open", "open_summary", is_flag=True, help="再用系统默认程序打开汇总表（绩效评价汇总.xlsx）")
+def show(outdir: Path, department: str | None, verbose: bool, open_summary: bool) -> None:
+    """显示一次运行的结果：读取 OUTDIR/perfeval-results.json，不打开 Excel。
+
+    \b
+    perfeval show 输出文件夹/            需要处理的部门（-v 列出全部部门）
+    perfeval show 输出文件夹/ 科技发展局  该部门的数字、状态和每一条问题（单元格、说明）
+    部门可写部门名称、部门编码或文件名，写出其中唯一的一部分即可。
+    退出码：0 已显示；2 用法错误（OUTDIR 中没有运行结果、没有这个部门）；3 无法打开汇总表。
+    """
+    import contextlib
+    import json
+    import subprocess
+
+    from . import terminal
+    from .outputs import RESULTS_NAME, SUMMARY_NAME
+    from .publish import JOURNAL, Busy, FolderLock, recover
+
+    where = terminal.quote_path(outdir)
+    if not outdir.is_dir():
+        raise click.UsageError(f"输出文件夹不存在：{outdir}；请先运行 perfeval process 收件箱/ -o {where}")
+    if (outdir / JOURNAL).exists():  # a publish a killed run left half done: complete the set first, if it can be
+        with contextlib.suppress(Busy, OSError), FolderLock(outdir):
+            recover(outdir)
+    path = outdir / RESULTS_NAME
+    if not path.is_file():
+        beside = outdir.resolve().parent / DEFAULT_OUTDIR  # OUTDIR may be the inbox, its results beside it
+        hint = (
+            f"是不是 perfeval show {terminal.quote_path(beside)}？"
+            if (beside / RESULTS_NAME).is_file() and beside != outdir.resolve()
+            else ""
+        )
+        raise click.UsageError(
+            f"{outdir} 中没有运行结果（{RESULTS_NAME}）。请给出 perfeval process 的输出文件夹（-o 指定的，默认是收件箱旁边的 "
+            f"{DEFAULT_OUTDIR}），或先运行 perfeval process 收件箱/。{hint}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"无法读取运行结果 {path}：{exc}") from None
+    departments = data.get("departments") if isinstance(data, dict) else None
+    if not isinstance(departments, list):
+        raise click.UsageError(f"{path} 不是 perfeval 的运行结果（没有 departments）；请重新运行 perfeval process")
+    deps = [d for d in departments if isinstance(d, dict)]
+    paint = terminal.painter(click.style if terminal.use_colour(sys.stdout, os.environ) else None)
+    if department is None:
+        totals = data.get("totals") if isinstance(data.get("totals"), dict) else {}
+        lines = [f"运行结果：{outdir}（{data.get('run_date') or '日期未知'}；收件箱 {data.get('inbox') or '未知'}）"]
+        lines += terminal.department_table(
+            [terminal.Row.of_json(d) for d in deps],
+            verbose=verbose,
+            width=terminal.terminal_width(sys.stdout, os.environ),
+            paint=paint,
+        )
+        if any(d.get("findings") for d in deps):
+            lines.append(f"逐条查看某个部门的问题：perfeval show {where} 部门名称")
+        lines += terminal.totals_lines(
+            len(deps),
+            totals.get("statuses") or {},
+            totals.get("grades") or {},
+            totals.get("errors", 0),
+            totals.get("warnings", 0),
+            totals.get("infos", 0),
+        )
+        skipped = data.get("skipped") or []
+        if skipped:
+            lines.append(f"跳过：{len(skipped)} 个文件（见 findings.csv 中的 B03）")
+        click.echo("\n".join(lines))
+    else:
+        found, close = terminal.find_department(deps, department)
+        if len(found) != 1:
+            if found:
+                names = "、".join(terminal.department_label(d) for d in found[:10]) + (" 等" if len(found) > 10 else "")
+                problem = f"“{department.strip()}”符合 {len(found)} 个部门：{names}；请写得更完整，或写文件名"
+            else:
+                hint = f"你要找的是不是：{'、'.join(close)}？" if close else ""
+                problem = f"本次运行的结果中没有部门“{department.strip()}”。{hint}perfeval show {where} -v 列出全部部门"
+            click.echo(f"错误：{problem}", err=True)
+            sys.exit(Exit.USAGE)
+        dep = found[0]
+        lines = terminal.department_detail(dep, paint)
+        lines += terminal.department_outputs(dep, {"workbook": "结果工作簿", "report": "Word 报告"}, outdir)
+        if dep.get("findings"):
+            lines.append("   各条规则的检查内容和修改方法：perfeval rules 代码（如 perfeval rules F04）")
+        click.echo("\n".join(lines))
+    if open_summary:
+        summary = outdir / SUMMARY_NAME
+        if not summary.is_file():
+            click.echo(f"错误：{outdir} 中没有汇总表 {SUMMARY_NAME}；请重新运行 perfeval process", err=True)
+            sys.exit(Exit.USAGE)
+        program = terminal.open_command(sys.platform)
+        try:
+            if sys.platform == "win32":
+                os.startfile(summary)
+            else:
+                opener = subprocess.Popen(
+                    [*program, str(summary)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                try:
+                    returned = opener.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # still starting the application: it is on its way
+                    returned = 0
+                if returned != 0:
+                    raise OSError(f"{program[0]} 以退出码 {returned} 结束，可能没有与 .xlsx 文件关联的程序")
+        except FileNotFoundError as exc:
+            missing = f"找不到 {program[0]}（Linux 上由 xdg-utils 提供）" if program else (exc.strerror or str(exc))
+            click.echo(f"错误：无法用默认程序打开汇总表 {summary}：{missing}；请手动打开它", err=True)
+            sys.exit(Exit.CANNOT_RUN)
+        except OSError as exc:
+            click.echo(f"错误：无法用默认程序打开汇总表 {summary}：{exc.strerror or exc}；请手动打开它", err=True)
+            sys.exit(Exit.CANNOT_RUN)
+        click.echo(f"已用默认程序打开：{summary}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@help_option
+@click.argument("files", nargs=-1, type=PathType(), metavar="文件或文件夹...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印结果")
 @settings_options
 def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool, traceback: bool) -> None:
-    """提交前自查：按同样的规则检查工作簿，列出需要修改的单元格；不写任何文件。"""
-    from .pipeline import check_files
+    """提交前自查：按同样的规则检查工作簿，列出需要修改的单元格；不写任何文件。
+
+    可同时给出多个工作簿和文件夹（文件夹：检查其中的全部工作簿，不进入子文件夹，跳过的文件说明原因），
+    最后一行汇总各工作簿的结果。退出码：0 无错误；1 有“错误”级问题（--strict 时含“警告”）；2 用法错误。
+    """
+    from . import terminal
+    from .inbox import discover
+    from .pipeline import analyze
     from .pool import batch_gc
-    from .results import result_json
+    from .results import RunResult, result_json
 
     if not files:
-        raise click.UsageError("请指定要检查的工作簿，如：perfeval check 某部门.xlsx")
-    for f in files:  # a pipe or a device is left to the reader, which says what it is (S01)
+        raise click.UsageError("请指定要检查的工作簿或文件夹，如：perfeval check 某部门.xlsx，或 perfeval check 收件箱/")
+    targets: list[tuple[Path, str]] = []
+    skipped = []  # files of the folders given that are no workbooks, with why (as process says it)
+    for f in files:  # a pipe or a device given by name is left to the reader, which says what it is (S01)
         if not f.exists():
             raise click.UsageError(f"文件不存在：{f}")
         if f.is_dir():
-            raise click.UsageError(f"{f} 是文件夹：请指定其中的工作簿文件")
+            found, passed = discover(f)
+            targets += found
+            skipped += [(f / s.file, s) for s in passed]
+        else:
+            targets.append((f, f.name))
+    seen: set[Path] = set()
+    unique = []
+    for path, name in targets:  # a file given twice (by itself and in its folder) is checked once
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((path, name))
+    if not unique:
+        for where, s in skipped:
+            click.echo(f"  已跳过 {where}：{s.reason}", err=True)
+        raise click.UsageError(f"没有可检查的工作簿（.xlsx/.xlsm/.xlsb/.xls/.ods）：{'、'.join(str(f) for f in files)}")
     settings = _settings(config, disable)
     with batch_gc():
-        result = check_files(list(files), settings)
+        departments, findings = analyze(unique, settings, [s for _, s in skipped])
+    result = RunResult(None, date.today(), departments, [s for _, s in skipped], findings)
     if as_json:
         click.echo(result_json(result))
     else:
+        paint = terminal.painter(click.style if terminal.use_colour(sys.stdout, os.environ) else None)
         for dep in result.departments:
-            click.echo(_check_report(dep))
+            click.echo(terminal.check_block(dep, paint))
+        for where, s in skipped:
+            click.echo(f"已跳过 {where}：{s.reason}")
+        click.echo(terminal.check_summary(result.departments, len(skipped)))
+    note = terminal.strict_note(result.errors, result.warnings, strict)
+    if note:
+        click.echo(note, err=True)
     sys.exit(_exit_code(result, strict))
 
 
@@ -391,10 +564,10 @@ def _mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: 
 
 @main.command(context_settings=CONTEXT)
 @help_option
-@click.argument("outdir", type=click.Path(path_type=Path))
+@click.argument("outdir", type=PathType())
 @click.option(
     "--roster",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False),
     help="收件人名单（.xlsx 或 .csv：部门名称或部门编码、收件人、抄送），优先于工作簿中的电子邮箱",
 )
 @click.option("--send", is_flag=True, help="通过 SMTP 真正发送（默认只生成草稿 OUTDIR/mail/*.eml）")
@@ -403,7 +576,7 @@ def _mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: 
 @click.option(
     "--config",
     "config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False),
     help="设置文件（TOML），[smtp] 中填写 host、port、security、user、sender；密码用环境变量 PERFEVAL_SMTP_PASSWORD",
 )
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
@@ -494,41 +667,6 @@ def _rules_table(cat) -> str:
     lines.append(f"共 {len(cat.entries)} 条：已实现 {len(cat.entries) - planned} 条，规划中 {planned} 条。")
     lines.append("perfeval rules 代码（如 perfeval rules F08）显示某条规则的说明、示例和修改方法。")
     return "\n".join(lines)
-
-
-def _check_report(dep) -> str:
-    from .model import Status
-    from .values import format_money, format_number, format_rate
-
-    head = f"== {dep.file}：{dep.name}"
-    if dep.status is not None:
-        head += f"\n   状态：{dep.status.value}" + (f"（{dep.status_reason}）" if dep.status_reason else "")
-    if dep.readable:
-        provisional = "（暂定）" if dep.status is Status.PENDING and dep.total_score is not None else ""
-        head += (
-            f"\n   评价得分 {format_number(dep.total_score) or '—'}{provisional}，等级 {dep.grade or '—'}；"
-            f"资金到位率 {format_rate(dep.arrival_rate) or '—'}，预算执行率 {format_rate(dep.execution_rate) or '—'}；"
-            f"实际支出 {format_money(dep.spent) or '—'} 万元"
-        )
-    if not dep.findings:
-        return head + "\n   未发现问题。\n"
-    rows = [("级别", "代码", "位置", "说明")]
-    rows += [(f.severity.value, f.code, f.location or "—", f.message) for f in dep.findings]
-    width = max(_width(r[2]) for r in rows)
-    lines = [head, f"   错误 {dep.errors} 条，警告 {dep.warnings} 条，共 {len(dep.findings)} 条："]
-    for sev, code, loc, msg in rows:
-        lines.append(f"   {_pad(sev, 4)} {_pad(code, 4)} {_pad(loc, width)}  {msg}")
-    return "\n".join(lines) + "\n"
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
 
 
 if __name__ == "__main__":  # pragma: no cover

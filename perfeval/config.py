@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -88,6 +89,63 @@ _KEYS = {
 PERCENT_KEYS = {"execution_rate_min", "adjustment_rate_max", "arrival_rate_max", "overshoot"}
 
 
+def _read_file(path: Path, values: dict[str, Any], disabled: set[str]) -> None:
+    """The settings of one TOML file into `values` (Settings field → value) and `disabled`."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError("文件不存在") from None
+    except IsADirectoryError:
+        raise SettingsError("是文件夹，不是设置文件") from None
+    except UnicodeDecodeError:
+        raise SettingsError("不是 UTF-8 编码的文本文件（请用记事本等另存为 UTF-8）") from None
+    except OSError as exc:
+        raise SettingsError(f"无法读取（{exc.strerror or exc}）") from None
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))
+        at = f"第 {where.group(1)} 行第 {where.group(2)} 列" if where else "某处"
+        raise SettingsError(f"TOML 格式错误（{at}）；写法如 [thresholds] 下一行 execution_rate_min = 0.9") from None
+    for key, value in data.items():
+        if key == "disable":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SettingsError('设置项 disable 应为代码列表，如 disable = ["C09", "G03"]')
+            disabled.update(v.strip().upper() for v in value)
+        elif key == "smtp":
+            if not isinstance(value, dict):
+                raise SettingsError("设置项 [smtp] 应为表")
+            values["smtp"] = dict(value)
+        elif key in _KEYS:
+            if not isinstance(value, dict):
+                raise SettingsError(f"设置项 [{key}] 应为表")
+            for sub, v in value.items():
+                target = _KEYS[key].get(sub)
+                if target is None:
+                    raise SettingsError(f"未知设置项：{key}.{sub}{_did_you_mean(f'{key}.{sub}')}（[{key}] 可用：{'、'.join(_KEYS[key])}）")
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise SettingsError(f"设置项 {key}.{sub} 应为数字，而不是“{v}”")
+                values[target] = float(v) / 100 if target in PERCENT_KEYS and v > 1 else float(v)
+        else:
+            raise SettingsError(f"未知设置项：{key}{_did_you_mean(key)}（可用：disable、grades、thresholds、tolerances、smtp）")
+
+
+def _did_you_mean(key: str) -> str:
+    """ "，您是不是要写 thresholds.execution_rate_min？" for the nearest valid key, or ""."""
+    import difflib
+
+    valid = ["disable", "smtp", *_KEYS, *(f"{k}.{sub}" for k, subs in _KEYS.items() for sub in subs)]
+    if "." not in key:  # a key written without its table: execution_rate_min for thresholds.execution_rate_min
+        valid += [sub for subs in _KEYS.values() for sub in subs]
+    near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    if not near:
+        return ""
+    meant = (
+        near[0]
+        if "." in near[0] or near[0] in ("disable", "smtp", *_KEYS)
+        else next(f"{k}.{near[0]}" for k, subs in _KEYS.items() if near[0] in subs)
+    )
+    return f"，您是不是要写 {meant}？"
+
+
 def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known_codes: Collection[str] | None = None) -> Settings:
     """Defaults < file (`--config`, else $PERFEVAL_CONFIG) < options.
 
@@ -95,40 +153,16 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known
     catalogue (perfeval/data/rules.toml), planned rules included, so a setting written for a
     rule not implemented yet keeps working once it is. Settings sit below the rules (every
     rule reads them): the catalogue is data, the registry of rule functions is never imported."""
+    source = "--config"
     if path is None and os.environ.get("PERFEVAL_CONFIG"):
-        path = Path(os.environ["PERFEVAL_CONFIG"])
+        path, source = Path(os.environ["PERFEVAL_CONFIG"]), "环境变量 PERFEVAL_CONFIG"
     values: dict[str, Any] = {}
     disabled: set[str] = set()
     if path is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SettingsError(f"找不到设置文件：{path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"无法读取设置文件 {path}：{exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"设置文件 {path} 格式错误：{exc}") from None
-        for key, value in data.items():
-            if key == "disable":
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise SettingsError('设置项 disable 应为代码列表，如 disable = ["C09", "G03"]')
-                disabled.update(v.strip().upper() for v in value)
-            elif key == "smtp":
-                if not isinstance(value, dict):
-                    raise SettingsError("设置项 [smtp] 应为表")
-                values["smtp"] = dict(value)
-            elif key in _KEYS:
-                if not isinstance(value, dict):
-                    raise SettingsError(f"设置项 [{key}] 应为表")
-                for sub, v in value.items():
-                    target = _KEYS[key].get(sub)
-                    if target is None:
-                        raise SettingsError(f"未知设置项：{key}.{sub}（可用：{'、'.join(_KEYS[key])}）")
-                    if isinstance(v, bool) or not isinstance(v, (int, float)):
-                        raise SettingsError(f"设置项 {key}.{sub} 应为数字")
-                    values[target] = float(v) / 100 if target in PERCENT_KEYS and v > 1 else float(v)
-            else:
-                raise SettingsError(f"未知设置项：{key}（可用：disable、grades、thresholds、tolerances、smtp）")
+            _read_file(path, values, disabled)
+        except SettingsError as exc:  # which file, and where it was named
+            raise SettingsError(f"设置文件 {path}（由 {source} 指定）：{exc}") from None
     disabled.update(d.strip().upper() for d in disable)
     known = catalogue.codes() if known_codes is None else known_codes
     unknown = sorted(d for d in disabled if d not in known)
