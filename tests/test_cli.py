@@ -252,3 +252,17 @@ def test_rounded_rate_tolerance_is_a_setting(tmp_path, make_workbook):
     cfg = tmp_path / "s.toml"
     cfg.write_text("[tolerances]\nrounded_rate = 0.01\n", encoding="utf-8")
     assert "F08" not in {f.code for f in analyze([(path, path.name)], load_settings(cfg))[1]}
+
+
+def test_a_settings_error_names_the_file_its_source_and_the_key_meant(tmp_path, monkeypatch):
+    cfg = tmp_path / "设置.toml"
+    cfg.write_text("[thresholds]\nexecuton_rate_min = 0.8\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(CLEAN_FILE), "--config", str(cfg)])
+    assert r.exit_code == 2 and f"设置文件 {cfg}（由 --config 指定）" in r.output
+    assert "thresholds.executon_rate_min，您是不是要写 thresholds.execution_rate_min？" in r.output
+    monkeypatch.setenv("PERFEVAL_CONFIG", str(cfg))
+    r = CliRunner().invoke(main, ["check", str(CLEAN_FILE)])
+    assert r.exit_code == 2 and "由 环境变量 PERFEVAL_CONFIG 指定" in r.output
+    cfg.write_text("[thresholds\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(CLEAN_FILE), "--config", str(cfg)])
+    assert r.exit_code == 2 and "TOML 格式错误（第 1 行" in r.output and "Expected" not in r.output
