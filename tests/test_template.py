@@ -27,7 +27,7 @@ COMMITTED = ROOT / "docs" / "perfeval-v1.xlsx"
 def test_committed_template_matches_the_generator(tmp_path: Path):
     fresh = write_template(tmp_path / "t.xlsx")
     assert dump_workbook(fresh) == dump_workbook(COMMITTED), (
-        "docs/perfeval-v1.xlsx is stale: run `perfeval template -o docs/perfeval-v1.xlsx`"
+        "docs/perfeval-v1.xlsx is stale: run `perfeval template -o docs/perfeval-v1.xlsx --force`"
     )
 
 
