@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,25 @@ from .model import READ_FORMAT, BadRead, WorkbookData, decode_read
 from .version import code_fingerprint
 
 CACHE_DIR = ".perfeval-cache"
+
+
+@dataclass(frozen=True)
+class PackRef:
+    """One read in the pack: read back (and checked against its digest) when a report needs
+    the whole read, instead of its bytes being held in memory until then."""
+
+    path: Path
+    offset: int
+    length: int
+    sha256: str
+
+    def read(self) -> bytes:
+        with self.path.open("rb") as fh:
+            fh.seek(self.offset)
+            blob = fh.read(self.length)
+        if hashlib.sha256(blob).hexdigest() != self.sha256:  # only another process writing into OUTDIR does this
+            raise OSError(f"缓存文件在本次运行中被改动：{self.path}")
+        return blob
 
 
 class Cache:
@@ -95,11 +115,17 @@ class Cache:
         except (OSError, BadRead):
             return None
 
-    def save_reads(self, reads: dict[str, bytes], fresh: bool = True) -> None:
+    def ref(self, key: str) -> PackRef | None:
+        """Where the pack holds the read of `key` (after save_reads), or None."""
+        where = self.index.get(key)
+        return PackRef(self.pack_path, *where) if where else None
+
+    def save_reads(self, reads: dict[str, bytes], fresh: bool = True) -> bool:
         """Keep exactly these reads (key → the read's JSON): those of files that
         left the inbox, or changed, are not kept forever. `fresh`: some were read afresh, not
         taken from the pack. The pack is not written again when it already holds exactly
-        these keys and none was read afresh (one was, where its entry in the pack was damaged)."""
+        these keys and none was read afresh (one was, where its entry in the pack was damaged).
+        True where the pack now holds exactly these reads (see `ref`)."""
         if self._pack is not None:
             self._pack[1].close()
             self._pack = None
@@ -120,10 +146,11 @@ class Cache:
                 os.replace(tmp, self.pack_path)
                 self._index = index
             _remove_old_reads(self.folder / "reads")
+            return True
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-            # a cache that cannot be written only costs time
+            return False  # a cache that cannot be written only costs time
 
 
 def _remove_old_reads(folder: Path) -> None:

@@ -541,15 +541,19 @@ class Department(FindingCounts):
     outputs: dict[str, str] = field(default_factory=dict)  # kind → path relative to OUTDIR
     # the whole read as plain data (encode_read), while `data` holds only its light copy (see
     # WorkbookData.light): a worker process sends a department back this way, and most runs
-    # never need the rest
-    packed: bytes | None = field(default=None, repr=False)
+    # never need the rest. Once the cache holds the read, it is a reference into the cache
+    # (anything with read() -> bytes) instead, so that the bytes of thousands of reads are
+    # not kept in memory until the end of the run
+    packed: Any = field(default=None, repr=False)
+    read_key: str = field(default="", repr=False)  # the cache's key of the read
     # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
     encoded: Any = field(default=None, repr=False, compare=False)
 
     def full_data(self) -> WorkbookData:
         """`data` with every part, decoded on first use where only a light copy was kept."""
         if self.packed is not None:
-            self.data, self.packed = decode_read(self.packed, self.data.path, self.data.file), None
+            blob = self.packed if isinstance(self.packed, bytes) else self.packed.read()
+            self.data, self.packed = decode_read(blob, self.data.path, self.data.file), None
         return self.data
 
     @property

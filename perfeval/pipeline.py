@@ -113,7 +113,7 @@ def analyze(
     with pool.worker_pool(len(files), Work(files, settings, cache, encode=encode)) as workers:
         for (dep, blob, key, cached), (path, name) in zip(pool.run_tasks(workers, _analyze_one, len(files)), files, strict=True):
             if workers is not None:  # a worker's department: the light copy, and the whole read encoded
-                dep.packed = blob
+                dep.packed, dep.read_key = blob, key
                 dep.data.path, dep.data.file = path, name
             if cache and blob is not None and key:
                 reads[key] = blob
@@ -122,8 +122,10 @@ def analyze(
             if progress:
                 progress(dep.file)
         pool.settle()  # the batch now lives until the end
-    if cache:
-        cache.save_reads(reads, fresh)  # one pack; files that left the inbox, or changed, are dropped
+    if cache and cache.save_reads(reads, fresh):  # one pack; files that left the inbox, or changed, are dropped
+        for dep in departments:  # the pack holds each read now: a reference instead of its bytes
+            if isinstance(dep.packed, bytes) and dep.read_key:
+                dep.packed = cache.ref(dep.read_key) or dep.packed
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     for dep in departments:
         settle_status(dep)  # its findings are all known now, the batch rules' too
