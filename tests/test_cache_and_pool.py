@@ -397,3 +397,24 @@ def test_a_file_gone_after_listing_is_a_finding_not_a_stopped_batch(inbox, tmp_p
     gone = next(d for d in result.departments if d.file == "08_已删除.xlsx")
     assert not gone.readable and "无法打开文件" in gone.data.read_error
     assert len(result.departments) == 8 and sum(d.readable for d in result.departments) == 7
+
+
+@pytest.mark.slow
+def test_a_pooled_run_keeps_references_into_the_pack_not_the_reads(tmp_path, make_workbook):
+    """Once the pack holds the reads, a department keeps where its read is, not its bytes; a
+    read changed in the pack since is refused when a report reads it back."""
+    from perfeval.cache import PackRef
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    _pool_sized_inbox(inbox, make_workbook)
+    result = process(inbox, out, Settings(), RUN_DATE)
+    refs = [d.packed for d in result.departments]
+    assert all(isinstance(r, PackRef) for r in refs) and len({r.offset for r in refs}) == len(refs)
+    dep = result.departments[0]
+    assert dep.full_data().goals and dep.packed is None, "read back whole, from the pack"
+    other = result.departments[1]
+    whole = bytearray(refs[1].path.read_bytes())
+    whole[refs[1].offset] ^= 1
+    refs[1].path.write_bytes(bytes(whole))
+    with pytest.raises(OSError, match="被改动"):
+        other.full_data()
