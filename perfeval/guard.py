@@ -130,9 +130,9 @@ def inspect_container(
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         if "encrypted" in str(exc).lower() or "password" in str(exc).lower():
             return Inspection("文件已加密（设有打开密码），请去掉密码后重新提交", {})
-        return Inspection(f"文件已损坏或不完整（{exc}）", {})
+        return Inspection(f"文件已损坏或不完整（{_damage(exc)}），请重新保存或重新发送原文件", {})
     except Exception as exc:  # noqa: BLE001 - zlib errors on truncated members and the like
-        return Inspection(f"文件已损坏或不完整（{type(exc).__name__}: {exc}）", {})
+        return Inspection(f"文件已损坏或不完整（{_damage(exc)}），请重新保存或重新发送原文件", {})
     return Inspection(None, sheets, tuple(stray), content)
 
 
@@ -145,6 +145,20 @@ def _rebuilt(z: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], repla
             data = replaced.get(info.filename)
             new.writestr(zipfile.ZipInfo(info.filename, info.date_time), read(info) if data is None else data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def _damage(exc: BaseException) -> str:
+    """What is wrong with a damaged container, in Chinese (zipfile and zlib say it in English)."""
+    text = str(exc)
+    if isinstance(exc, zipfile.BadZipFile) and "not a zip file" in text:
+        return "不是完整的 xlsx/zip 文件，可能在下载或复制时被截断"
+    if isinstance(exc, zipfile.BadZipFile) and ("CRC" in text or "Bad magic" in text):
+        return "文件内部的部件校验不符，内容已被破坏"
+    if isinstance(exc, (EOFError, zlib.error)) or "truncated" in text.lower():
+        return "文件内部的部件不完整"
+    if isinstance(exc, NotImplementedError):
+        return "使用了不支持的压缩方式"
+    return f"内部错误 {type(exc).__name__}"
 
 
 class _Members:

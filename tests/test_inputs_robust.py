@@ -325,3 +325,20 @@ def test_check_says_what_a_pipe_named_xlsx_is(tmp_path):
     os.mkfifo(fifo)
     r = CliRunner().invoke(main, ["check", str(fifo)])
     assert r.exit_code == 1 and "不是普通文件" in r.output and "文件不存在" not in r.output
+
+
+def test_a_damaged_file_is_explained_in_chinese_not_in_zipfiles_words(tmp_path):
+    import re
+
+    from perfeval.read import read_workbook
+
+    from .conftest import CLEAN_FILE
+
+    cut = tmp_path / "截断.xlsx"
+    cut.write_bytes(CLEAN_FILE.read_bytes()[:3000])
+    fake = tmp_path / "假.xlsx"
+    fake.write_bytes(b"PK\x03\x04garbage")
+    for path in (cut, fake):
+        reason = read_workbook(path).read_error or ""
+        assert "文件已损坏或不完整" in reason and "被截断" in reason, reason
+        assert not re.search(r"[A-Za-z]{4,}", reason.replace("xlsx", "")), reason
