@@ -168,9 +168,17 @@ def open_workbook(content: bytes, suffix: str, max_bytes: int = MAX_FILE_BYTES) 
         if str(exc).strip() == "Cannot detect file format":  # what calamine says of bytes no reader of it takes
             encrypted = "、设有打开密码" if content.startswith(b"\xd0\xcf\x11\xe0") else ""
             return Opened({}, f"文件已损坏{encrypted}或不是有效的工作簿（无法识别文件格式）", [], {}, ())
-        return Opened({}, f"文件已损坏或不是有效的工作簿（{_short(exc)}）", [], {}, ())
+        # calamine says what it met in English: the finding says which kind of damage
+        kind = (
+            "不是完整的 xlsx/zip 文件"
+            if isinstance(exc, pc.ZipError)
+            else "工作表内容（XML）有误"
+            if isinstance(exc, pc.XmlError)
+            else "无法解析其中的工作表"
+        )
+        return Opened({}, f"文件已损坏或不是有效的工作簿（{kind}），请用 Excel 或 WPS 打开后重新保存", [], {}, ())
     except Exception as exc:  # noqa: BLE001 - a bad file is a finding, never a stopped batch
-        return Opened({}, f"无法读取工作簿（{type(exc).__name__}: {_short(exc)}）", [], {}, ())
+        return Opened({}, f"无法读取工作簿（内部错误 {type(exc).__name__}），请用 Excel 或 WPS 打开后重新保存", [], {}, ())
 
 
 def contract_sheets(names: list[str]) -> dict[str, list[str]]:
@@ -187,11 +195,6 @@ def contract_sheets(names: list[str]) -> dict[str, list[str]]:
             same.remove(label)
             same.insert(0, label)
     return found
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
 
 
 _KINDS = (
