@@ -40,6 +40,7 @@ class Settings:
     unit_factor: float = 10000.0  # F11
     max_file_mb: float = 50.0
     smtp: dict[str, Any] = field(default_factory=dict)
+    organization: str = ""  # [report] organization: the 评价机构 signing the Word reports (落款)
 
     def typed_rate_tolerance(self, raw: Any, max_fraction: float = 10.0) -> float:
         """How far a rate typed in a report may be from the computed one: `rate_tolerance`, or
@@ -124,15 +125,24 @@ def _read_file(path: Path, values: dict[str, Any], disabled: set[str]) -> None:
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
                     raise SettingsError(f"设置项 {key}.{sub} 应为数字，而不是“{v}”")
                 values[target] = float(v) / 100 if target in PERCENT_KEYS and v > 1 else float(v)
+        elif key == "report":
+            if not isinstance(value, dict):
+                raise SettingsError("设置项 [report] 应为表")
+            for sub, v in value.items():
+                if sub != "organization":
+                    raise SettingsError(f"未知设置项：report.{sub}{_did_you_mean(f'report.{sub}')}（[report] 可用：organization）")
+                if not isinstance(v, str):
+                    raise SettingsError(f"设置项 report.organization 应为文字（加引号），而不是“{v}”")
+                values["organization"] = v.strip()
         else:
-            raise SettingsError(f"未知设置项：{key}{_did_you_mean(key)}（可用：disable、grades、thresholds、tolerances、smtp）")
+            raise SettingsError(f"未知设置项：{key}{_did_you_mean(key)}（可用：disable、grades、thresholds、tolerances、report、smtp）")
 
 
 def _did_you_mean(key: str) -> str:
     """ "，您是不是要写 thresholds.execution_rate_min？" for the nearest valid key, or ""."""
     import difflib
 
-    valid = ["disable", "smtp", *_KEYS, *(f"{k}.{sub}" for k, subs in _KEYS.items() for sub in subs)]
+    valid = ["disable", "smtp", "report", "report.organization", *_KEYS, *(f"{k}.{sub}" for k, subs in _KEYS.items() for sub in subs)]
     if "." not in key:  # a key written without its table: execution_rate_min for thresholds.execution_rate_min
         valid += [sub for subs in _KEYS.values() for sub in subs]
     near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
@@ -140,7 +150,7 @@ def _did_you_mean(key: str) -> str:
         return ""
     meant = (
         near[0]
-        if "." in near[0] or near[0] in ("disable", "smtp", *_KEYS)
+        if "." in near[0] or near[0] in ("disable", "smtp", "report", *_KEYS)
         else next(f"{k}.{near[0]}" for k, subs in _KEYS.items() if near[0] in subs)
     )
     return f"，您是不是要写 {meant}？"

@@ -177,7 +177,16 @@ def process(
         owned = tuple((o.folder, o.suffix) for o in DEPARTMENT_OUTPUTS)
         outputs = OutputSet(outdir, owned, run={"inbox": str(inbox.resolve()), "date": run_date.isoformat()})
         try:
-            _publish(result, files, settings, OutputOptions(reports, report_template), outputs, use_cache, on_stage, progress)
+            _publish(
+                result,
+                files,
+                settings,
+                OutputOptions(reports, report_template, settings.organization),
+                outputs,
+                use_cache,
+                on_stage,
+                progress,
+            )
         finally:
             outputs.discard()  # what a failed run staged; nothing, once the set is published
     return result

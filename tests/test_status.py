@@ -151,7 +151,7 @@ def test_the_department_workbook_and_report_carry_the_status(run):
         else:
             assert "【" not in text.split("一、")[0], name
     unscored = report_text(out / deps["丙局"].outputs["report"])
-    assert "评价得分：未评分" in unscored and "评价等级为" not in unscored
+    assert "【未评分】" in unscored and "评价等级为" not in unscored and "得分暂无法计算" in unscored
     pending = report_text(out / deps["戊局"].outputs["report"])
     assert "（暂定）" in pending and "暂定评价等级" in pending
 

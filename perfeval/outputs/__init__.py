@@ -25,6 +25,7 @@ class OutputOptions:
 
     reports: bool = True
     report_template: Path | None = None  # None: the package's own
+    organization: str = ""  # the 评价机构 signing the reports (落款); "": the workbook's, or a line to sign by hand
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,14 @@ def _book(dep: Department, run_date: date, options: OutputOptions) -> bytes:
 def _report(dep: Department, run_date: date, options: OutputOptions) -> bytes:
     from .report import report_bytes  # docxtpl and python-docx: only where a report is written
 
-    return report_bytes(dep, run_date, options.report_template)
+    return report_bytes(dep, run_date, options.report_template, options.organization)
 
 
 def _report_variant(options: OutputOptions) -> str:
     from ..publish import digest
 
-    return digest(options.report_template) if options.report_template else "default"
+    template = digest(options.report_template) if options.report_template else "default"
+    return f"{template}\n{options.organization}" if options.organization else template
 
 
 DEPARTMENT_OUTPUTS: tuple[DepartmentOutput, ...] = (
