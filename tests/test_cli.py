@@ -266,3 +266,17 @@ def test_a_settings_error_names_the_file_its_source_and_the_key_meant(tmp_path, 
     cfg.write_text("[thresholds\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["check", str(CLEAN_FILE), "--config", str(cfg)])
     assert r.exit_code == 2 and "TOML 格式错误（第 1 行" in r.output and "Expected" not in r.output
+
+
+def test_the_report_organization_comes_from_the_settings_file(tmp_path):
+    from perfeval.config import SettingsError, load_settings
+
+    cfg = tmp_path / "设置.toml"
+    cfg.write_text('[report]\norganization = " 甘肃某某绩效评价有限公司 "\n', encoding="utf-8")
+    assert load_settings(cfg).organization == "甘肃某某绩效评价有限公司"
+    cfg.write_text("[report]\norganisation = 1\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="您是不是要写 report.organization"):
+        load_settings(cfg)
+    cfg.write_text("[report]\norganization = 1\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="应为文字"):
+        load_settings(cfg)
