@@ -234,7 +234,7 @@ def test_samples_carry_the_checks():
 # evaluate to in the round's first row (they use absolute columns and relative rows, so any
 # cell of that row evaluates them alike).
 UNO_SCRIPT = r"""
-import json, sys, time
+import json, os, sys, time
 import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.table import CellAddress
@@ -313,11 +313,14 @@ for rnd in rounds:
             sheet.getCellRangeByName(ref).setString("")
     out["rounds"].append(result)
 doc.close(True)
-print(json.dumps(out, ensure_ascii=False))
+print(json.dumps(out, ensure_ascii=False), flush=True)
 try:
     desktop.terminate()
 except Exception:
     pass  # the bridge goes down with LibreOffice
+# pyuno may crash tearing down a bridge whose other end has gone: leave without the teardown,
+# the answer is printed
+os._exit(0)
 """
 
 # Each round: what is typed (sheet → cell → value; a str is typed as text), and the cells
@@ -410,8 +413,11 @@ def test_libreoffice_refuses_a_score_over_its_weight_and_a_score_of_120(template
         except subprocess.TimeoutExpired:
             os.killpg(office.pid, signal.SIGKILL)
             office.wait(timeout=15)
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the answer is the last line; a crash after it (LibreOffice's bridge going down) is no failure
+    # of the template, so a complete answer is what must be there
+    lines = proc.stdout.strip().splitlines()
+    assert lines and lines[-1].startswith("{"), f"exit {proc.returncode}: {proc.stderr}"
+    got = json.loads(lines[-1])
 
     # LibreOffice loaded the checks as written: a custom formula for 得分 against its own row's 分值
     score, last, weight = (got["validations"][f"{S.SHEET_SCORES}!{ref}"] for ref in ("F3", "F62", "D3"))
