@@ -80,11 +80,17 @@ def test_each_department_sheet_links_to_its_block_of_findings(outputs):
         assert dep.file not in (block[0], block[-1])  # the whole block, nothing more
 
 
-def test_summary_has_three_native_charts(outputs):
+def test_summary_has_native_charts(outputs):
+    """统计: grades, the 一级指标 得分率 of the batch, the departments' scores and their 执行率
+    (with the 90% line: a line chart combined into it). tests/test_print.py checks the pages."""
     _, out = outputs
     with zipfile.ZipFile(out / SUMMARY_NAME) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 3
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        titles = [z.read(n).decode() for n in charts]
+    assert len(charts) == 4
+    for chart, title in zip(titles, ("评价等级分布", "各一级指标得分率", "各部门评价得分（从高到低）", "各部门预算执行率"), strict=True):
+        assert title in chart
+    assert "<c:lineChart>" in titles[3] and "<c:barChart>" in titles[3]
 
 
 def test_findings_csv(outputs):

@@ -31,7 +31,7 @@ from perfeval.config import Settings
 from perfeval.outputs import department_book as DB
 from perfeval.outputs import fastbook
 from perfeval.outputs.fastbook import Book, deflated, quote_sheet, shared_string, zip_bytes
-from perfeval.outputs.xlsxkit import CELL_STYLES, EXCEL_MAX_CELL, STYLE_SPECS, TRUNCATED, Styles, clip, new_workbook, print_setup
+from perfeval.outputs.xlsxkit import CELL_STYLES, EXCEL_MAX_CELL, FOOTER, STYLE_SPECS, TRUNCATED, Styles, clip, new_workbook, page_setup
 from perfeval.pipeline import analyze
 
 from .conftest import INBOX, ROOT, clean_spec, needs_office, office_convert
@@ -123,7 +123,15 @@ def dump(data: bytes) -> dict:
                 ws.page_setup.orientation,
                 ws.page_setup.fitToWidth,
                 ws.page_setup.fitToHeight,
+                ws.page_setup.scale,
                 ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
+            ),
+            "print": (
+                ws.print_title_rows,
+                ws.print_options.horizontalCentered,
+                tuple(getattr(ws.page_margins, side) for side in ("left", "right", "top", "bottom", "header", "footer")),
+                [(part.left.text, part.center.text, part.right.text) for part in (ws.oddHeader, ws.oddFooter)],
+                [b.id for b in ws.row_breaks.brk],
             ),
             "view": (ws.sheet_view.tabSelected, [(s.pane, s.activeCell, s.sqref) for s in ws.sheet_view.selection]),
             "dimension": ws.calculate_dimension(),
@@ -267,7 +275,8 @@ def test_sample_books_open_as_workbooks(departments):
     results = wb[DB.RESULTS_SHEET]
     link = next(c for row in results.iter_rows() for c in row if c.hyperlink)
     assert link.hyperlink.location == f"'{DB.FIXES_SHEET}'!A5" and link.value.startswith("四、发现的问题")
-    assert results.page_setup.paperSize == 9 and results.page_setup.orientation == "landscape"
+    assert results.page_setup.paperSize == 9 and results.page_setup.orientation == "portrait"  # one page (test_print)
+    assert fixes.page_setup.orientation == "landscape" and fixes.print_title_rows == "$4:$4"
 
 
 def test_department_books_do_not_load_xlsxwriter():
@@ -289,10 +298,11 @@ def test_department_books_do_not_load_xlsxwriter():
 
 def _pin_styles(wb, st: Styles) -> None:
     """Every cell style once, in the style table's order, before anything else: xlsxwriter
-    numbers formats in the order it first writes them, and so gets the shipped table."""
+    numbers formats in the order it first writes them into the sheet's XML (by row), and so
+    gets the shipped table. In a column of their own: a later write over one would change that."""
     ws = wb.worksheets()[0]
     for row, name in enumerate(sorted(DB.XF, key=DB.XF.__getitem__)):
-        ws.write_string(row, 0, name, getattr(st, name))
+        ws.write_string(row, 30, name, getattr(st, name))
 
 
 def _edges(wb, st: Styles, panes: tuple[int, int]) -> list[int]:
@@ -330,6 +340,12 @@ def _edges(wb, st: Styles, panes: tuple[int, int]) -> list[int]:
     codes.append(ws.write_url(241, 0, "internal:'需要修改的问题'!A6", st.section))  # no text: the location
     codes.append(ws.write_url(242, 27, "internal:评价结果!B2", st.link, "提示", "工具提示 & <b>"))
     codes.append(ws.autofilter(250, 5, 245, 2))  # reversed: put in order
+    codes.append(ws.merge_range(260, 0, 260, 6, "", st.subtitle_wrap))  # merged, then written (Writer.line)
+    codes.append(ws.write_string(260, 0, "合并后写入 & <文字>", st.subtitle_wrap))
+    codes.append(ws.merge_range(262, 3, 261, 1, "两行三列", st.header))  # reversed, two rows: put in order
+    codes.append(ws.merge_range(263, 0, 263, 1, None, st.text))  # no text: blank cells
+    codes.append(ws.merge_range(264, 16383, 264, 16384, "", st.text))  # beyond the last column: -1
+    codes.append(ws.merge_range(265, 700, 265, 703, "ZZ 之后", st.wrap))
     ws.freeze_panes(*panes)
     other.write_string(0, 0, "只有一格", st.title)  # a one-cell sheet: dimension "A1"
     other.autofilter(0, 0, 0, 0)  # a one-cell filter: "A1", "$A$1"
@@ -337,9 +353,17 @@ def _edges(wb, st: Styles, panes: tuple[int, int]) -> list[int]:
     other.set_paper(1)
     other.set_portrait()
     other.fit_to_pages(2, 3)
+    other.set_print_scale(75)  # a scale, after a fit: the fit no longer holds
+    other.repeat_rows(2)
+    other.set_header("&L页眉 & <名称>&R&D", margin=0.25)
+    other.set_footer("&C第 &P 页 / 共 &N 页")
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3, 4)
+    ws.set_margins(0.4, 0.45, 0.6, 0.65)
+    ws.center_horizontally()
+    ws.set_footer(FOOTER, margin=0.2)
     return codes
 
 
@@ -459,6 +483,19 @@ def test_what_the_writer_does_not_know_is_refused():
         ws.set_row(0, 10, st.text)
     with pytest.raises(TypeError):
         ws.write_number(0, 0, float("nan"), st.number)
+    with pytest.raises(ValueError, match="single cell"):
+        ws.merge_range(1, 1, 1, 1, "", st.text)
+    ws.merge_range(2, 0, 2, 3, "", st.text)
+    with pytest.raises(ValueError, match="overlaps"):  # as xlsxwriter refuses it (OverlappingRange)
+        ws.merge_range(2, 3, 3, 4, "", st.text)
+    with pytest.raises(ValueError, match="text"):
+        ws.merge_range(4, 0, 4, 1, 3.5, st.number)
+    with pytest.raises(ValueError, match="picture"):
+        ws.set_footer("&L&G", {"image_left": "logo.png"})
+    with pytest.raises(ValueError, match="255"):
+        ws.set_header("页" * 256)
+    with pytest.raises(ValueError, match="scale"):
+        ws.set_print_scale(5)
     with pytest.raises(ValueError, match="sheets"):
         book.close()  # one sheet of two
 
@@ -551,9 +588,26 @@ def test_a_department_book_converts_to_pdf_in_libreoffice(departments, tmp_path)
         assert "需要修改的问题" in text and "评价结果" in text
 
 
-def test_print_setup_is_shared_by_both_writers():
+def test_page_setup_is_shared_by_both_writers():
+    """The same call gives the same XML in either writer (the page setup of both sheets, and the
+    print titles named in the workbook and in docProps/app.xml: a constant part)."""
+
+    def draw(wb):
+        st = Styles(wb)
+        for name, setup in zip(DB.SHEETS, (DB.RESULTS_PRINT, DB.FIXES_PRINT), strict=True):
+            ws = wb.add_worksheet(name)
+            ws.write_string(0, 0, name, st.title)
+            page_setup(ws, **setup)
+
     book = Book(DB.template())
-    for name in DB.SHEETS:
-        book.add_worksheet(name)
-    print_setup(book)
-    assert all(ws.paper == 9 and ws.landscape and ws.fit == (1, 0) for ws in book.worksheets())
+    draw(book)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    draw(wb)
+    wb.close()
+    with zipfile.ZipFile(io.BytesIO(book.close())) as own, zipfile.ZipFile(buf) as ref:
+        for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/workbook.xml", "docProps/app.xml"):
+            assert own.read(part) == ref.read(part), part
+    results, fixes = book.worksheets()
+    assert results.paper == fixes.paper == 9 and not results.landscape and fixes.landscape
+    assert results.fit == (1, 1) and fixes.fit == (1, 0) and results.footer == fixes.footer == FOOTER

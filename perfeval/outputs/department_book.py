@@ -16,14 +16,19 @@ from typing import Any
 
 from ..atomic import write_bytes_atomic
 from ..model import Department
+from .department_sheet import PRINT as RESULTS_PRINT
 from .department_sheet import department_sheet
 from .fastbook import CONSTANT_PARTS, Book, Template
-from .xlsxkit import CELL_STYLES, STYLE_SPECS, Styles, Writer, fit_row, print_setup, spec_key
+from .xlsxkit import CELL_STYLES, STYLE_SPECS, Styles, Writer, fit_cells, page_setup, spec_key
 
 RESULTS_SHEET = "评价结果"
 FIXES_SHEET = "需要修改的问题"
 SHEETS = (RESULTS_SHEET, FIXES_SHEET)
 FIX_COLUMNS = (("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16))
+FIXES_WIDTH = sum(width for _, width in FIX_COLUMNS)
+FIXES_HEADER = 3  # 0-based row of the fixes' header
+# landscape, one page wide, the header on every page
+FIXES_PRINT: dict[str, Any] = {"landscape": True, "fit": (1, 0), "repeat": (FIXES_HEADER, FIXES_HEADER)}
 DATA_FOLDER = "department-book"  # in perfeval/data
 # each cell style's index among the cellXfs of the shipped styles.xml (0 is Excel's default);
 # a test checks it against that file and against what xlsxwriter makes of STYLE_SPECS
@@ -55,21 +60,22 @@ def layout(wb: Any, dep: Department, run_date: date) -> None:
     st = Styles(wb)
     department_sheet(Writer(wb.add_worksheet(RESULTS_SHEET), st), dep, (FIXES_SHEET, "A5", "工作表"))
     _fixes(Writer(wb.add_worksheet(FIXES_SHEET), st), dep, run_date)
-    print_setup(wb)
 
 
 def _fixes(w: Writer, dep: Department, run_date: date) -> None:
     ws, st = w.ws, w.st
-    ws.write_string(0, 0, f"{dep.name}：需要修改的问题", st.title)
+    last = len(FIX_COLUMNS) - 1
+    w.line(0, f"{dep.name}：需要修改的问题", "title", FIXES_WIDTH, last)
     note = (
         f"共 {len(dep.findings)} 条（错误 {dep.errors}，警告 {dep.warnings}）。请按“工作表”“单元格”所指位置修改原工作簿后重新提交；"
         f"“错误”必须改正，“警告”请核实并说明，“提示”供参考。生成日期：{run_date.isoformat()}"
     )
     if not dep.findings:
         note = f"审核未发现问题。生成日期：{run_date.isoformat()}"
-    ws.write_string(1, 0, note, st.subtitle)
-    hr = 3
+    w.line(1, note, "subtitle", FIXES_WIDTH, last)
+    hr = FIXES_HEADER
     w.header(hr, FIX_COLUMNS)
+    widths = [width for _, width in FIX_COLUMNS]
     for i, f in enumerate(dep.findings, start=1):
         r = hr + i
         w.num(r, 0, i, st.integer)
@@ -78,12 +84,13 @@ def _fixes(w: Writer, dep: Department, run_date: date) -> None:
         w.text(r, 3, f.sheet)
         w.text(r, 4, f.cell)
         w.text(r, 5, f.message, st.wrap)
-        w.text(r, 6, f.filled)
-        w.text(r, 7, f.computed)
-        fit_row(ws, r, f.message, FIX_COLUMNS[5][1])
+        w.text(r, 6, f.filled, st.wrap)
+        w.text(r, 7, f.computed, st.wrap)
+        fit_cells(ws, r, (f.message, widths[5]), (f.filled, widths[6]), (f.computed, widths[7]))
     if dep.findings:
-        ws.autofilter(hr, 0, hr + len(dep.findings), len(FIX_COLUMNS) - 1)
+        ws.autofilter(hr, 0, hr + len(dep.findings), last)
     ws.freeze_panes(hr + 1, 0)
+    page_setup(ws, **FIXES_PRINT)
 
 
 # --- the shipped constant parts ------------------------------------------------------------
@@ -104,7 +111,8 @@ def reference_parts() -> dict[str, bytes]:
     for row, name in enumerate(sorted(XF, key=XF.__getitem__)):
         sheets[0].write_string(row, 0, name, wb.add_format(STYLE_SPECS[name]))
     sheets[1].write_string(0, 0, FIXES_SHEET)
-    print_setup(wb)
+    page_setup(sheets[0], **RESULTS_PRINT)  # the print titles are named in docProps/app.xml
+    page_setup(sheets[1], **FIXES_PRINT)
     wb.close()
     with zipfile.ZipFile(buf) as z:
         return {part: z.read(part) for part in CONSTANT_PARTS}

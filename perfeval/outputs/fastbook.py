@@ -8,9 +8,10 @@ workbook part, the document properties) is written here, and the zip container t
 
 `Book` and `Sheet` take the calls of xlsxwriter's Workbook and Worksheet that the layouts make
 (`add_worksheet`, `add_format`, `write_string`, `write_number`, `write_blank`, `write_url`,
-`set_column`, `set_row`, `autofilter`, `freeze_panes`, `set_paper`, `set_landscape`,
-`fit_to_pages`), with the same arguments and the same meaning, so one layout function draws
-into either writer. The XML is written the way xlsxwriter writes it (the department books are
+`merge_range`, `set_column`, `set_row`, `autofilter`, `freeze_panes`, and for printing
+`set_paper`, `set_landscape`, `set_portrait`, `fit_to_pages`, `set_print_scale`, `repeat_rows`,
+`set_margins`, `center_horizontally`, `set_header`, `set_footer`), with the same arguments and
+the same meaning, so one layout function draws into either writer. The XML is written the way xlsxwriter writes it (the department books are
 byte for byte what xlsxwriter made before this writer existed), with three deliberate
 differences, each where xlsxwriter's output would be wrong (the tests check each one):
 - a string that starts with "<r>" and ends with "</r>" is text like any other (xlsxwriter
@@ -46,7 +47,8 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SHEET_HEAD = f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-PAGE_MARGINS = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+DEFAULT_MARGINS = (0.7, 0.7, 0.75, 0.75, 0.3, 0.3)  # left, right, top, bottom, header, footer (inches)
+MAX_HEADER_FOOTER = 255  # UTF-16 units
 
 MAX_ROW, MAX_COL = 1048576, 16384
 MAX_STRING = 32767  # UTF-16 units in a cell
@@ -210,10 +212,17 @@ class Sheet:
         self.filter: tuple[int, int, int, int] | None = None
         self.panes: tuple[int, int, int, int] | None = None  # row, col, top row, left col
         self.dims: list[int] | None = None  # row min, row max, col min, col max
+        self.merges: list[tuple[int, int, int, int]] = []  # first row, first col, last row, last col
+        self.merged: dict[tuple[int, int], str] = {}  # (row, col) -> the merged range it is in
         self.paper = 0
         self.landscape = False
         self.fit: tuple[int, int] | None = None  # pages wide, pages tall
+        self.scale = 100
         self.page_setup_changed = False
+        self.repeat: str | None = None  # the print titles: 'Sheet'!$1:$2
+        self.margins = DEFAULT_MARGINS
+        self.centered = False
+        self.header = self.footer = ""
 
     def claim_cell(self, r: int, c: int) -> bool:
         """Whether (r, c) is in the sheet; if so, it now counts in the sheet's dimension."""
@@ -304,6 +313,34 @@ class Sheet:
         self.links[r, c] = (location, display, tip or "")
         return 0
 
+    def merge_range(self, r0: int, c0: int, r1: int, c1: int, data: Any, fmt: Fmt | None = None) -> int:
+        """Cells merged into one: `data` (a text, or "" / None for none) in the first, the others
+        blank in the same format."""
+        if r0 == r1 and c0 == c1:
+            raise ValueError("a single cell is not merged (xlsxwriter warns and leaves it)")
+        r0, r1 = min(r0, r1), max(r0, r1)
+        c0, c1 = min(c0, c1), max(c0, c1)
+        if not self.claim_cell(r0, c0) or not self.claim_cell(r1, c1):
+            return -1
+        area = f"{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"
+        for row in range(r0, r1 + 1):
+            for col in range(c0, c1 + 1):
+                if (row, col) in self.merged:
+                    raise ValueError(f"Merge range '{area}' overlaps previous merge range '{self.merged[row, col]}'.")
+                self.merged[row, col] = area
+        self.merges.append((r0, c0, r1, c1))
+        if data is None or data == "":
+            self.write_blank(r0, c0, None, fmt)
+        elif type(data) is str:
+            self.write_string(r0, c0, data, fmt)
+        else:
+            raise ValueError("a merged range takes a text here (write a number into its first cell after merging)")
+        for row in range(r0, r1 + 1):
+            for col in range(c0, c1 + 1):
+                if row != r0 or col != c0:
+                    self.write_blank(row, col, None, fmt)
+        return 0
+
     # --- rows, columns, views, printing --------------------------------------------------
 
     def set_column(self, first: int, last: int, width: float | None = None, cell_format: Any = None, options: Any = None) -> int:
@@ -364,6 +401,39 @@ class Sheet:
         self.fit = (width, height)
         self.page_setup_changed = True
 
+    def set_print_scale(self, scale: int) -> None:
+        if not 10 <= scale <= 400:
+            raise ValueError(f"Print scale '{scale}' outside range: 10 <= scale <= 400")
+        self.fit = None  # as xlsxwriter: a scale, not a fit
+        self.scale = int(scale)
+        self.page_setup_changed = True
+
+    def repeat_rows(self, first_row: int, last_row: int | None = None) -> None:
+        last = first_row if last_row is None else last_row
+        self.repeat = f"{quote_sheet(self.name)}!${first_row + 1}:${last + 1}"
+
+    def set_margins(self, left: float = 0.7, right: float = 0.7, top: float = 0.75, bottom: float = 0.75) -> None:
+        self.margins = (left, right, top, bottom, *self.margins[4:])
+
+    def center_horizontally(self) -> None:
+        self.centered = True
+
+    def set_header(self, header: str = "", options: Any = None, margin: float | None = None) -> None:
+        self.header = self.header_footer(header, options)
+        self.margins = (*self.margins[:4], 0.3 if margin is None else margin, self.margins[5])
+
+    def set_footer(self, footer: str = "", options: Any = None, margin: float | None = None) -> None:
+        self.footer = self.header_footer(footer, options)
+        self.margins = (*self.margins[:5], 0.3 if margin is None else margin)
+
+    @staticmethod
+    def header_footer(text: str, options: Any) -> str:
+        if options or "&G" in text or "&[Picture]" in text:
+            raise ValueError("header and footer options and pictures are not part of this writer")
+        if utf16_len(text) > MAX_HEADER_FOOTER:
+            raise ValueError(f"a header or footer longer than Excel's {MAX_HEADER_FOOTER} characters")
+        return text
+
     # --- XML ---------------------------------------------------------------------------
 
     def xml(self) -> str:
@@ -384,15 +454,25 @@ class Sheet:
             out.append("<sheetData/>")
         if self.filter:
             out.append(f'<autoFilter ref="{cell_range(*self.filter)}"/>')
+        if self.merges:
+            out.append(f'<mergeCells count="{len(self.merges)}">')
+            for r0, c0, r1, c1 in self.merges:
+                out.append(f'<mergeCell ref="{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"/>')
+            out.append("</mergeCells>")
         if self.links:
             out.append("<hyperlinks>")
             for (r, c), (location, display, tip) in sorted(self.links.items()):
                 tip_attr = f' tooltip="{attr(tip)}"' if tip else ""
                 out.append(f'<hyperlink ref="{cell_ref(r, c)}" location="{attr(location)}"{tip_attr} display="{attr(display)}"/>')
             out.append("</hyperlinks>")
-        out.append(PAGE_MARGINS)
+        if self.centered:
+            out.append('<printOptions horizontalCentered="1"/>')
+        left, right, top, bottom, header, footer = self.margins
+        out.append(f'<pageMargins left="{left}" right="{right}" top="{top}" bottom="{bottom}" header="{header}" footer="{footer}"/>')
         if self.page_setup_changed:
             setup = [f' paperSize="{self.paper}"'] if self.paper else []
+            if self.scale != 100:
+                setup.append(f' scale="{self.scale}"')
             if self.fit:
                 width, height = self.fit
                 if width != 1:
@@ -401,6 +481,13 @@ class Sheet:
                     setup.append(f' fitToHeight="{height}"')
             setup.append(' orientation="landscape"' if self.landscape else ' orientation="portrait"')
             out.append(f"<pageSetup{''.join(setup)}/>")
+        if self.header or self.footer:
+            out.append("<headerFooter>")
+            if self.header:
+                out.append(f"<oddHeader>{text_data(self.header)}</oddHeader>")
+            if self.footer:
+                out.append(f"<oddFooter>{text_data(self.footer)}</oddFooter>")
+            out.append("</headerFooter>")
         out.append("</worksheet>")
         return "".join(out)
 
@@ -542,16 +629,17 @@ class Book:
         out.append("</sheets>")
         names = []
         for i, sheet in enumerate(self.sheets):
+            defined = []
             if sheet.filter:
-                area = f"{quote_sheet(sheet.name)}!{name_area(*sheet.filter)}"
-                names.append(
-                    (
-                        area.lstrip("'").lower(),
-                        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{text_data(area)}</definedName>',
-                    )
-                )
+                defined.append(("_xlnm._FilterDatabase", f"{quote_sheet(sheet.name)}!{name_area(*sheet.filter)}", ' hidden="1"'))
+            if sheet.repeat:
+                defined.append(("_xlnm.Print_Titles", sheet.repeat, ""))
+            for name, area, hidden in defined:
+                # Excel's order, as xlsxwriter sorts them: by the name without "_xlnm.", then the range
+                key = name.replace("_xlnm.", "").lower() + "::" + area.lstrip("'").lower()
+                names.append((key, f'<definedName name="{name}" localSheetId="{i}"{hidden}>{text_data(area)}</definedName>'))
         if names:
-            names.sort(key=lambda n: n[0])  # Excel's order, as xlsxwriter sorts them
+            names.sort(key=lambda n: n[0])
             out.append("<definedNames>" + "".join(xml for _, xml in names) + "</definedNames>")
         out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
         return "".join(out)

@@ -10,6 +10,7 @@ never a link. The only links are the ones we make to our own sheets. Sheet names
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,22 @@ import xlsxwriter
 from ..atomic import atomic_path
 from ..model import Severity, Status
 from ..values import normalize_label
-from .department_sheet import department_sheet
-from .xlsxkit import GRADE_COLORS, Styles, Writer, clip, fit_row, internal_link, new_workbook, print_setup, sheet_names
+from .department_sheet import department_sheet, money_width
+from .xlsxkit import (
+    EXCEL_MAX_CELL,
+    GRADE_COLORS,
+    LINE_HEIGHT,
+    Styles,
+    Writer,
+    clip,
+    fit_cells,
+    fit_lines,
+    internal_link,
+    new_workbook,
+    page_setup,
+    sheet_names,
+    wrapped_lines,
+)
 
 if TYPE_CHECKING:
     from ..model import Department
@@ -44,42 +59,59 @@ class SummaryWriter(Writer):
         else:
             self.ws.write_string(r, c, text, fmt)
 
+    def text(self, r: int, c: int, value: Any, fmt: Any = None) -> None:
+        """`Writer.text`, its usual case (a string a cell holds, not rich-looking) without a
+        call in between: the summary writes some 180 000 texts for 1000 departments."""
+        if type(value) is str and value and len(value) <= HALF_CELL and not value.startswith("<r>"):
+            self.ws.write_string(r, c, value, fmt or self.st.text)
+        else:
+            super().text(r, c, value, fmt)
 
+
+HALF_CELL = EXCEL_MAX_CELL // 2  # a text no longer surely fits a cell (see xlsxkit.clip)
 OVERVIEW_COLUMNS = (
     ("部门名称", 24),
-    ("部门编码", 12),
-    ("评价年度", 9),
-    ("评价类型", 11),
-    ("预算安排资金", 14),
-    ("调整后预算", 14),
-    ("实际到位资金", 14),
-    ("实际支出资金", 14),
+    ("部门编码", 11),
+    ("评价年度", 7),
+    ("评价类型", 9),
+    ("预算安排资金", 12),
+    ("调整后预算", 12),
+    ("实际到位资金", 12),
+    ("实际支出资金", 12),
     ("结余资金", 12),
-    ("资金到位率", 11),
-    ("预算执行率", 11),
-    ("评价得分", 9),
-    ("评价等级", 9),
-    ("排名", 7),
-    ("错误数", 8),
-    ("警告数", 8),
-    ("源文件", 30),
-    ("明细", 10),
+    ("资金到位率", 9),
+    ("预算执行率", 9),
+    ("评价得分", 7),
+    ("评价等级", 6),
+    ("排名", 5),
+    ("错误数", 6),
+    ("警告数", 6),
+    ("源文件", 22),
+    ("明细", 6),
     # added after the first release: appended, so that no column a user's macro reads moves
-    ("评价状态", 9),
-    ("状态说明", 40),
+    ("评价状态", 7),
+    ("状态说明", 30),
+    ("提示数", 6),
 )
+MONEY_COLS = range(4, 9)  # 预算安排资金 … 结余资金, in 万元
+MONEY_UNIT = "金额单位：万元"  # above the money columns' headers (the headers keep their names)
 FINDING_COLUMNS = (
-    ("部门名称", 22),
-    ("文件", 26),
+    ("部门名称", 18),
+    ("文件", 22),
     ("工作表", 10),
     ("单元格", 8),
     ("代码", 7),
     ("级别", 7),
     ("说明", 70),
-    ("填报值", 14),
-    ("计算值", 14),
-    ("明细", 10),
+    ("填报值", 16),
+    ("计算值", 16),
+    ("明细", 6),
 )
+TABLE_HEADER = 3  # 0-based row of the header of 总览, 指标得分 and 异常清单
+FINDINGS_HEADER = TABLE_HEADER
+EXECUTION_LINE = 0.9  # the 执行率 chart's reference line (总览 marks lower rates yellow)
+# wide tables: landscape, as many pages tall as it takes, one page wide
+WIDE: dict[str, Any] = {"landscape": True, "fit": (1, 0)}
 
 
 def write_summary(result: RunResult, target: Path) -> Path:
@@ -107,7 +139,6 @@ def _write(result: RunResult, path: Path) -> None:
         first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
         where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
-    print_setup(wb)
     overview.activate()
     wb.close()
 
@@ -118,18 +149,82 @@ def _title(w: Writer, text: str, result: RunResult) -> None:
     w.ws.set_row(0, 22)
 
 
+# --- 合计 and 平均 -----------------------------------------------------------------------------
+
+
+def total(values: Iterable[float | None]) -> float | None:
+    """The sum of the known values; None where none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def mean(values: Iterable[float | None], digits: int | None = None) -> float | None:
+    """The mean of the known values (rounded to `digits`); None where none is known."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    m = sum(known) / len(known)
+    return m if digits is None else round(m, digits)
+
+
+def pooled_rate(deps: list[Department], rate: str, numerator: str, base: str) -> float | None:
+    """A rate of the batch as one: the sum of the numerators over the sum of the bases of the
+    departments whose own rate is known (each with its own base: 调整后预算 where one was
+    typed, as the department's rate has it)."""
+    num = den = 0.0
+    for d in deps:
+        if getattr(d, rate) is not None:
+            num += getattr(d, numerator)
+            den += d.adjusted if d.adjusted is not None else getattr(d, base)
+    return num / den if den else None
+
+
+def accepted(deps: list[Department]) -> list[Department]:
+    """The departments whose results stand: only their scores count in the batch's averages,
+    as only they are ranked and counted in the grades."""
+    return [d for d in deps if d.status is Status.ACCEPTED]
+
+
+def total_row(w: Writer, r: int, values: dict[int, tuple[Any, str]], last_col: int) -> None:
+    """A 合计 or 平均 row: every cell 0..last_col filled grey and bold (no department looks
+    so), `values` = column → (value, style)."""
+    st = w.st
+    for c in range(last_col + 1):
+        value, style = values.get(c, (None, "total_text"))
+        fmt = getattr(st, style)
+        if isinstance(value, str) or value is None:
+            w.text(r, c, value, fmt)
+        else:
+            w.num(r, c, value, fmt)
+
+
+# --- 总览 ------------------------------------------------------------------------------------
+
+
 def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
     st, ws = w.st, w.ws
     _title(w, "部门整体支出绩效评价汇总", result)
-    hr = 3
-    w.header(hr, OVERVIEW_COLUMNS)
+    hr = TABLE_HEADER
     deps = result.departments
+    last_col = len(OVERVIEW_COLUMNS) - 1
+    money = {
+        c: [getattr(d, a) for d in deps] for c, a in zip(MONEY_COLS, ("budget", "adjusted", "received", "spent", "balance"), strict=True)
+    }
+    sums = {c: total(v) for c, v in money.items()}
+    w.header(hr, OVERVIEW_COLUMNS)
+    for c, values in money.items():  # wide enough for the largest amount, the 合计 too: never "###"
+        ws.set_column(c, c, money_width([*values, sums[c]], OVERVIEW_COLUMNS[c][1]))
+    for c, a in ((9, "arrival_rate"), (10, "execution_rate")):
+        top = max((abs(getattr(d, a)) for d in deps if getattr(d, a) is not None), default=0.0)
+        ws.set_column(c, c, max(OVERVIEW_COLUMNS[c][1], len(f"{top:.2%}") + 3))
+    ws.merge_range(hr - 1, MONEY_COLS[0], hr - 1, MONEY_COLS[-1], MONEY_UNIT, st.unit)
+    wide = {c: width for c, (_, width) in enumerate(OVERVIEW_COLUMNS)}
     for i, d in enumerate(deps):
         r = hr + 1 + i
-        w.text(r, 0, d.name)
+        w.text(r, 0, d.name, st.wrap)
         w.text(r, 1, d.code)
         w.num(r, 2, d.year, st.integer)
-        w.text(r, 3, d.eval_type)
+        w.text(r, 3, d.eval_type, st.wrap)
         for c, v in enumerate((d.budget, d.adjusted, d.received, d.spent, d.balance), start=4):
             w.num(r, c, v, st.money)
         w.num(r, 9, d.arrival_rate, st.rate)
@@ -139,25 +234,52 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         w.num(r, 13, d.rank, st.integer)
         w.num(r, 14, d.errors, st.integer)
         w.num(r, 15, d.warnings, st.integer)
-        w.text(r, 16, d.file)
+        w.text(r, 16, d.file, st.wrap)
         ws.write_url(r, 17, internal_link(sheet_of[d.file]), st.link, "查看")
         w.text(r, 18, d.status.value if d.status else "")
-        w.text(r, 19, d.status_reason)
+        w.text(r, 19, d.status_reason, st.wrap)
+        w.num(r, 20, d.infos, st.integer)
+        fit_cells(ws, r, (d.name, wide[0]), (d.eval_type, wide[3]), (d.file, wide[16]), (d.status_reason, wide[19]))
     last = hr + max(len(deps), 1)
-    ws.autofilter(hr, 0, last, len(OVERVIEW_COLUMNS) - 1)
+    ws.autofilter(hr, 0, last, last_col)  # the departments only: the 合计 and 平均 rows stay put
     ws.freeze_panes(hr + 1, 1)
-    if deps:
-        for col in (9, 10):
-            ws.conditional_format(hr + 1, col, last, col, {"type": "cell", "criteria": ">", "value": 1, "format": st.red})
-            ws.conditional_format(
-                hr + 1, col, last, col, {"type": "cell", "criteria": "between", "minimum": 0, "maximum": 0.8999999, "format": st.yellow}
-            )
-        for grade in GRADE_COLORS:
-            fmt = getattr(st, f"grade_{grade}")
-            ws.conditional_format(hr + 1, 12, last, 12, {"type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
-        ws.conditional_format(hr + 1, 14, last, 14, {"type": "cell", "criteria": ">", "value": 0, "format": st.red})
-        for status, fmt in ((Status.PENDING, st.yellow), (Status.UNSCORED, st.red)):
-            ws.conditional_format(hr + 1, 18, last, 18, {"type": "cell", "criteria": "==", "value": f'"{status.value}"', "format": fmt})
+    page_setup(ws, **WIDE, repeat=(hr - 1, hr))
+    if not deps:
+        return
+    for col in (9, 10):
+        ws.conditional_format(hr + 1, col, last, col, {"type": "cell", "criteria": ">", "value": 1, "format": st.red})
+        ws.conditional_format(
+            hr + 1, col, last, col, {"type": "cell", "criteria": "between", "minimum": 0, "maximum": 0.8999999, "format": st.yellow}
+        )
+    for grade in GRADE_COLORS:
+        fmt = getattr(st, f"grade_{grade}")
+        ws.conditional_format(hr + 1, 12, last, 12, {"type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
+    ws.conditional_format(hr + 1, 14, last, 14, {"type": "cell", "criteria": ">", "value": 0, "format": st.red})
+    for status, fmt in ((Status.PENDING, st.yellow), (Status.UNSCORED, st.red)):
+        ws.conditional_format(hr + 1, 18, last, 18, {"type": "cell", "criteria": "==", "value": f'"{status.value}"', "format": fmt})
+    # after a blank row (a script reading the departments up to the first empty row stops there)
+    standing = accepted(deps)
+    counts = {14: [d.errors for d in deps], 15: [d.warnings for d in deps], 20: [d.infos for d in deps]}
+    sum_row: dict[int, tuple[Any, str]] = {0: ("合计", "total_text")}
+    sum_row.update({c: (v, "total_money") for c, v in sums.items()})
+    sum_row[9] = (pooled_rate(deps, "arrival_rate", "received", "budget"), "total_rate")
+    sum_row[10] = (pooled_rate(deps, "execution_rate", "spent", "received"), "total_rate")
+    sum_row.update({c: (sum(v), "total_integer") for c, v in counts.items()})
+    sum_row[19] = (f"金额、问题数为 {len(deps)} 个部门之和；比率按合计金额计算", "total_note")
+    mean_row: dict[int, tuple[Any, str]] = {0: ("平均", "total_text")}
+    mean_row.update({c: (mean(v), "total_money") for c, v in money.items()})
+    mean_row[9] = (mean(d.arrival_rate for d in deps), "total_rate")
+    mean_row[10] = (mean(d.execution_rate for d in deps), "total_rate")
+    mean_row[11] = (mean((d.total_score for d in standing), 2), "total_number")
+    mean_row.update({c: (mean(v, 1), "total_number") for c, v in counts.items()})
+    mean_row[19] = (f"有数值部门的平均；得分只计可受理的 {len(standing)} 个部门", "total_note")
+    for k, row_values in enumerate((sum_row, mean_row)):
+        r = last + 2 + k
+        total_row(w, r, row_values, last_col)
+        fit_cells(ws, r, (row_values[19][0], wide[19]))
+
+
+# --- 指标得分 ---------------------------------------------------------------------------------
 
 
 def level1_names(deps: list[Department]) -> list[str]:
@@ -168,38 +290,57 @@ def level1_names(deps: list[Department]) -> list[str]:
     return list(seen.values())
 
 
+def level1_rates(deps: list[Department], level1: list[str]) -> list[list[float | None]]:
+    """For each 一级指标 of `level1`: the 得分率 of each department in `deps` that has it."""
+    rates: list[list[float | None]] = [[] for _ in level1]
+    at = {normalize_label(name): i for i, name in enumerate(level1)}
+    for d in deps:
+        for x in d.level1:
+            i = at.get(normalize_label(x.name))
+            if i is not None and x.rate is not None:
+                rates[i].append(x.rate)
+    return rates
+
+
 def _scores(w: Writer, result: RunResult) -> None:
     st, ws = w.st, w.ws
     _title(w, "一级指标得分", result)
     deps = result.departments
     level1 = level1_names(deps)
-    hr = 3
+    hr = TABLE_HEADER
     ws.merge_range(hr, 0, hr + 1, 0, "部门名称", st.header)
     ws.merge_range(hr, 1, hr + 1, 1, "部门编码", st.header)
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 12)
     groups = level1 + ["合计"]
+    lines = 1
     for g, name in enumerate(groups):
         c = 2 + g * 3
         title = clip(name) or "（未填一级指标）"
         ws.merge_range(hr, c, hr, c + 2, "" if looks_rich(title) else title, st.header)
         if looks_rich(title):  # a merged cell's rich text: merge blank, then write the first cell
             w.text(hr, c, title, st.header)
+        lines = max(lines, wrapped_lines(title, 27))
         for k, sub in enumerate(("得分", "分值", "得分率")):
             ws.write_string(hr + 1, c + k, sub, st.header)
         ws.set_column(c, c + 2, 9)
+    fit_lines(ws, hr, lines)
     status_col = 2 + len(groups) * 3  # after the groups: no existing column moves
     ws.merge_range(hr, status_col, hr + 1, status_col, "评价状态", st.header)
     ws.set_column(status_col, status_col, 9)
+    keys = [normalize_label(name) for name in level1]
+    # of the departments whose results stand (可受理), each group's scores, weights and rates
+    columns: list[tuple[list[float | None], list[float | None], list[float | None]]] = [([], [], []) for _ in groups]
     for i, d in enumerate(deps):
         r = hr + 2 + i
         w.text(r, status_col, d.status.value if d.status else "")
-        w.text(r, 0, d.name)
+        w.text(r, 0, d.name, st.wrap)
+        fit_cells(ws, r, (d.name, 24))
         w.text(r, 1, d.code)
         by_name = {normalize_label(x.name): x for x in d.level1}
-        for g, name in enumerate(level1):
+        found = [by_name.get(key) for key in keys]
+        for g, x in enumerate(found):
             c = 2 + g * 3
-            x = by_name.get(normalize_label(name))
             w.num(r, c, x.score if x else None)
             w.num(r, c + 1, x.weight if x else None)
             w.num(r, c + 2, x.rate if x else None, st.rate)
@@ -207,12 +348,39 @@ def _scores(w: Writer, result: RunResult) -> None:
         w.num(r, c, d.total_score)
         w.num(r, c + 1, d.total_weight)
         w.num(r, c + 2, d.score_rate, st.rate)
+        if d.status is Status.ACCEPTED:
+            values: list[tuple[float | None, float | None, float | None] | None]
+            values = [(x.score, x.weight, x.rate) if x else None for x in found]
+            values.append((d.total_score, d.total_weight, d.score_rate))
+            for column, value in zip(columns, values, strict=True):
+                if value is not None:
+                    for kept, v in zip(column, value, strict=True):
+                        kept.append(v)
     ws.freeze_panes(hr + 2, 1)
-    if deps:
-        ws.autofilter(hr + 1, 0, hr + 1 + len(deps), status_col)
+    page_setup(ws, **WIDE, repeat=(hr, hr + 1))
+    if not deps:
+        return
+    ws.autofilter(hr + 1, 0, hr + 1 + len(deps), status_col)
+    # after a blank row: 合计 (the 得分率 of the sums) and 平均 of the departments that stand
+    sums: dict[int, tuple[Any, str]] = {0: ("合计（可受理部门）", "total_text")}
+    means: dict[int, tuple[Any, str]] = {0: ("平均（可受理部门）", "total_text")}
+    for g, (scores, weights, rates) in enumerate(columns):
+        c = 2 + g * 3
+        score_sum, weight_sum = total(scores), total(weights)
+        sums[c], sums[c + 1] = (_round(score_sum), "total_number"), (_round(weight_sum), "total_number")
+        sums[c + 2] = (score_sum / weight_sum if score_sum is not None and weight_sum else None, "total_rate")
+        means[c], means[c + 1] = (mean(scores, 2), "total_number"), (mean(weights, 2), "total_number")
+        means[c + 2] = (mean(rates), "total_rate")
+    r = hr + 2 + len(deps) + 1
+    total_row(w, r, sums, status_col)
+    total_row(w, r + 1, means, status_col)
 
 
-FINDINGS_HEADER = 3  # 0-based row of the 异常清单 header
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+# --- 异常清单 ---------------------------------------------------------------------------------
 
 
 def finding_rows(result: RunResult) -> dict[str, tuple[int, int]]:
@@ -229,26 +397,70 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
     _title(w, "异常清单（按文件、级别排序；单元格为需要修改的位置）", result)
     hr = FINDINGS_HEADER
     w.header(hr, FINDING_COLUMNS)
+    width = [width for _, width in FINDING_COLUMNS]
+    short = (min(width[7], width[8]) - 1) // 2  # a value no longer surely fits one line
+    file, file_lines, link = None, 1, ""  # the findings come by file: its lines and link are made once
     for i, f in enumerate(result.findings):
         r = hr + 1 + i
-        w.text(r, 0, f.department)
-        w.text(r, 1, f.file)
+        w.text(r, 0, f.department, st.wrap)
+        w.text(r, 1, f.file, st.wrap)
         w.text(r, 2, f.sheet)
         w.text(r, 3, f.cell)
         w.text(r, 4, f.code)
         w.text(r, 5, f.severity.value, st.severity(f.severity.value))
         w.text(r, 6, f.message, st.wrap)
-        fit_row(ws, r, f.message, FINDING_COLUMNS[6][1])
-        w.text(r, 7, f.filled)
-        w.text(r, 8, f.computed)
-        sheet = sheet_of.get(f.file)
-        if sheet:
-            ws.write_url(r, 9, internal_link(sheet), st.link, "查看")
+        w.text(r, 7, f.filled, st.wrap)
+        w.text(r, 8, f.computed, st.wrap)
+        if f.file != file:
+            file, file_lines = f.file, max(wrapped_lines(f.department, width[0]), wrapped_lines(f.file, width[1]))
+            sheet = sheet_of.get(f.file)
+            link = internal_link(sheet) if sheet else ""
+        lines = max(file_lines, wrapped_lines(f.message, width[6]))
+        if len(f.filled) > short or len(f.computed) > short:
+            lines = max(lines, wrapped_lines(f.filled, width[7]), wrapped_lines(f.computed, width[8]))
+        if lines > 1:  # fit_lines, inline: once per finding
+            ws.set_row(r, min(LINE_HEIGHT * lines, 409))
+        if link:
+            ws.write_url(r, 9, link, st.link, "查看")
         else:
             w.text(r, 9, "")
     last = hr + max(len(result.findings), 1)
     ws.autofilter(hr, 0, last, len(FINDING_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 0)
+    page_setup(ws, **WIDE, repeat=(hr, hr))
+
+
+# --- 统计 ------------------------------------------------------------------------------------
+# Printed at a fixed scale, not fitted (Excel ignores manual page breaks on a fitted sheet), in
+# pages of whole rows: each chart within one page, the page breaks set between them. The scale
+# leaves room to spare: where Calibri, the workbook's default font, is missing (LibreOffice
+# without Carlito), every column is a third wider, and the printed columns A:M still fit. The
+# rows keep their default height (a chart spans a number of rows); long names shrink to fit.
+# The sorted data of the charts lies beside the printed area, from column DATA_COL on.
+
+STATS_SCALE = 78  # percent
+FIRST_PAGE_ROWS = 40  # rows 0..39 on the first page
+PAGE_ROWS = 38  # on each further page, under the repeated title rows
+CHART_COL, CHART_COLS = 5, 8  # the charts beside the tables: in columns F:M, each 65 pixels wide
+CHART_WIDTH = CHART_COLS * 65
+PRINT_COLS = CHART_COL + CHART_COLS  # A:M
+PRINT_WIDTH = 24 * 7 + 5 + 3 * (12 * 7 + 5) + 2 * 7 + 5 + CHART_WIDTH - 4  # A:M, in pixels (a little less)
+ROW_PX = 20  # a row of the default height, in pixels
+SMALL_BATCH = 20  # up to so many departments, both department charts share the second page
+WIDE_CHUNK = 60  # more: so many departments to a chart, a page wide
+DATA_COL = 15  # P
+
+
+def page_start(page: int) -> int:
+    """The first row of a printed page of 统计 (0-based pages)."""
+    return 0 if page == 0 else FIRST_PAGE_ROWS + (page - 1) * PAGE_ROWS
+
+
+def _chart(wb: xlsxwriter.Workbook, kind: str, title: str, height_rows: int, width: int = CHART_WIDTH) -> Any:
+    chart = wb.add_chart({"type": kind})
+    chart.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+    chart.set_size({"width": width, "height": height_rows * ROW_PX})
+    return chart
 
 
 def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
@@ -256,6 +468,8 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
     _title(w, "统计", result)
     ws.set_column(0, 0, 24)
     ws.set_column(1, 3, 12)
+    ws.set_column(4, 4, 2)
+    ws.set_column(CHART_COL, PRINT_COLS - 1, (65 - 5) / 7)
     r = 3
     ws.write_string(r, 0, "等级", st.header)
     ws.write_string(r, 1, "部门数", st.header)
@@ -275,7 +489,7 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
     ):
         w.text(totals_row + i, 0, label, st.label)
         w.num(totals_row + i, 1, value, st.integer)
-    chart = wb.add_chart({"type": "column"})
+    chart = _chart(wb, "column", "评价等级分布（可受理部门）", 15)
     chart.add_series(
         {
             "name": "部门数",
@@ -284,11 +498,15 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
             "data_labels": {"value": True},
         }
     )
-    chart.set_title({"name": "评价等级分布"})
     chart.set_legend({"none": True})
-    ws.insert_chart(3, 5, chart, {"x_scale": 1.2, "y_scale": 1.0})
+    chart.set_y_axis({"min": 0, "num_format": "0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    ws.insert_chart(r, CHART_COL, chart)
+    last_row = totals_row + 4
+    last_row = max(last_row, _level1_chart(wb, w, result, r + 16, FIRST_PAGE_ROWS - 1 - (r + 16)))
 
+    # the departments, by score from the highest (the score charts' data)
     scored = [d for d in result.departments if d.readable]
+    scored.sort(key=lambda d: (d.total_score is None, -(d.total_score or 0.0)))
     dr = totals_row + 7
     ws.write_string(dr, 0, "部门名称", st.header)
     ws.write_string(dr, 1, "评价得分", st.header)
@@ -296,26 +514,136 @@ def _stats(wb: xlsxwriter.Workbook, w: Writer, result: RunResult) -> None:
     ws.write_string(dr, 3, "资金到位率", st.header)
     for i, d in enumerate(scored):
         # the chart's category: a provisional score says so beside the name
-        w.text(dr + 1 + i, 0, f"{d.name}（暂定）" if d.status is Status.PENDING else d.name)
+        w.text(dr + 1 + i, 0, f"{d.name}（暂定）" if d.status is Status.PENDING else d.name, st.shrink)
         w.num(dr + 1 + i, 1, d.total_score)
         w.num(dr + 1 + i, 2, d.execution_rate, st.rate)
         w.num(dr + 1 + i, 3, d.arrival_rate, st.rate)
-    if not scored:
-        return
-    last = dr + len(scored)
-    height = max(1.0, len(scored) / 12)
-    for k, (col, title, fmt) in enumerate(((1, "各部门评价得分", "0"), (2, "各部门预算执行率", "0%"))):
-        c = wb.add_chart({"type": "bar"})
-        c.add_series(
-            {
-                "name": title,
-                "categories": ["统计", dr + 1, 0, last, 0],
-                "values": ["统计", dr + 1, col, last, col],
-                "data_labels": {"value": True, "num_format": fmt},
-            }
+    last_row = max(last_row, dr + len(scored))
+
+    # the departments by 预算执行率 from the highest (the 执行率 charts' data), and the reference
+    # line's values (as many as one chart's bars: every chart's line takes them)
+    executed = sorted((d for d in result.departments if d.execution_rate is not None), key=lambda d: -(d.execution_rate or 0.0))
+    n_scored = sum(1 for d in scored if d.total_score is not None)
+    small = max(n_scored, len(executed)) <= SMALL_BATCH
+    chunk = SMALL_BATCH if small else WIDE_CHUNK
+    er, ec = 3, DATA_COL + 6
+    ws.write_string(er - 1, ec, "图表数据：各部门预算执行率（从高到低）", st.subtitle)
+    for k, label in enumerate(("部门名称", "预算执行率", f"{EXECUTION_LINE:.0%} 基准")):
+        ws.write_string(er, ec + k, label, st.header)
+    ws.set_column(ec, ec, 24)
+    ws.set_column(ec + 1, ec + 2, 11)
+    for i, d in enumerate(executed):
+        w.text(er + 1 + i, ec, d.name, st.shrink)
+        w.num(er + 1 + i, ec + 1, d.execution_rate, st.rate)
+        if i < chunk:
+            w.num(er + 1 + i, ec + 2, EXECUTION_LINE, st.rate0)
+
+    # the department charts, sorted bars, each within a page: up to SMALL_BATCH departments, both
+    # on the second page beside the table, with the values on the bars; more, WIDE_CHUNK to a
+    # chart, each chart on a page of its own across the printed width, after the tables
+    chunks = [
+        (kind, first, min(n, first + chunk) - 1, n)
+        for kind, n in (("score", n_scored), ("execution", len(executed)))
+        for first in range(0, n, chunk)
+    ]
+    breaks = [page_start(1)]  # the first page's charts stand whole
+    # (a chart starts a row below its page's first row: a frame on the page break would also
+    # print as a line at the foot of the page before)
+    if small:
+        col, width, height = CHART_COL, CHART_WIDTH, PAGE_ROWS // 2 - 2
+        tops = [page_start(1) + 1 + (PAGE_ROWS // 2 if kind == "execution" else 0) for kind, *_ in chunks]
+    else:
+        col, width, height = 0, PRINT_WIDTH, PAGE_ROWS - 2
+        start = max(last_row + 2, page_start(1))
+        tops = [start + 1 + i * PAGE_ROWS for i in range(len(chunks))]
+        breaks += [top - 1 for top in tops if top - 1 != breaks[0]]
+    for (kind, first, last, n), top in zip(chunks, tops, strict=True):
+        suffix = "" if n <= chunk else f"（第 {first + 1}–{last + 1} 个）"
+        labels = (
+            {"data_labels": {"value": True, "num_format": "General" if kind == "score" else "0%", "font": {"size": 8}}} if small else {}
         )
-        c.set_title({"name": title})
+        if kind == "score":
+            c = _chart(wb, "column", f"各部门评价得分（从高到低）{suffix}", height, width)
+            c.add_series(
+                {
+                    "name": "评价得分",
+                    "categories": ["统计", dr + 1 + first, 0, dr + 1 + last, 0],
+                    "values": ["统计", dr + 1 + first, 1, dr + 1 + last, 1],
+                    "fill": {"color": "#4472C4"},
+                    **labels,
+                }
+            )
+            c.set_y_axis({"min": 0, "max": 100, "major_unit": 20, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        else:
+            c = _chart(wb, "column", f"各部门预算执行率（从高到低；虚线为 {EXECUTION_LINE:.0%}）{suffix}", height, width)
+            c.add_series(
+                {
+                    "name": "预算执行率",
+                    "categories": ["统计", er + 1 + first, ec, er + 1 + last, ec],
+                    "values": ["统计", er + 1 + first, ec + 1, er + 1 + last, ec + 1],
+                    "fill": {"color": "#4472C4"},
+                    **labels,
+                }
+            )
+            line = wb.add_chart({"type": "line"})
+            line.add_series(
+                {
+                    "name": f"{EXECUTION_LINE:.0%} 基准",
+                    "categories": ["统计", er + 1 + first, ec, er + 1 + last, ec],
+                    "values": ["统计", er + 1, ec + 2, er + 1 + last - first, ec + 2],
+                    "line": {"color": "#C00000", "width": 1.5, "dash_type": "dash"},
+                    "marker": {"type": "none"},
+                }
+            )
+            c.combine(line)
+            c.set_y_axis({"min": 0, "num_format": "0%", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         c.set_legend({"none": True})
-        c.set_y_axis({"reverse": True})
-        c.set_x_axis({"num_format": fmt, "min": 0, **({"max": 100} if col == 1 else {})})
-        ws.insert_chart(19 + k * int(16 * height + 2), 5, c, {"x_scale": 1.4, "y_scale": height})
+        c.set_x_axis({"num_font": {"rotation": -90 if last - first >= 12 else 0, "size": 8}})
+        ws.insert_chart(top, col, c)
+    if chunks:
+        last_row = max(last_row, (page_start(2) if small else tops[-1] - 1 + PAGE_ROWS) - 1)
+    ws.set_h_pagebreaks([b for b in breaks if b <= last_row])
+    ws.print_area(0, 0, last_row, PRINT_COLS - 1)
+    page_setup(ws, landscape=True, scale=STATS_SCALE, repeat=(0, 1))
+
+
+def _level1_chart(wb: xlsxwriter.Workbook, w: Writer, result: RunResult, top: int, height: int) -> int:
+    """The 得分率 of each 一级指标 in the batch (mean, highest, lowest of the departments that
+    stand), its data beside the printed area; the chart at row `top`, `height` rows high. The
+    last row it takes."""
+    st, ws = w.st, w.ws
+    standing = accepted(result.departments)
+    level1 = level1_names(standing)
+    rates = level1_rates(standing, level1)
+    rows = [(name, rs) for name, rs in zip(level1, rates, strict=True) if rs]
+    c0, r0 = DATA_COL, 3
+    ws.write_string(r0 - 1, c0, "图表数据：各一级指标得分率（可受理部门）", st.subtitle)
+    for k, label in enumerate(("一级指标", "平均得分率", "最高", "最低", "部门数")):
+        ws.write_string(r0, c0 + k, label, st.header)
+    ws.set_column(c0, c0, 16)
+    ws.set_column(c0 + 1, c0 + 4, 10)
+    for i, (name, rs) in enumerate(rows):
+        r = r0 + 1 + i
+        w.text(r, c0, name, st.shrink)
+        w.num(r, c0 + 1, sum(v for v in rs if v is not None) / len(rs), st.rate)
+        w.num(r, c0 + 2, max(v for v in rs if v is not None), st.rate)
+        w.num(r, c0 + 3, min(v for v in rs if v is not None), st.rate)
+        w.num(r, c0 + 4, len(rs), st.integer)
+    if not rows:
+        return top
+    chart = _chart(wb, "column", "各一级指标得分率（可受理部门：平均、最高、最低）", height)
+    for k, (name, color) in enumerate((("平均得分率", "#4472C4"), ("最高", "#A9D18E"), ("最低", "#F4B183")), start=1):
+        series: dict[str, Any] = {
+            "name": name,
+            "categories": ["统计", r0 + 1, c0, r0 + len(rows), c0],
+            "values": ["统计", r0 + 1, c0 + k, r0 + len(rows), c0 + k],
+            "fill": {"color": color},
+        }
+        if k == 1:
+            series["data_labels"] = {"value": True, "num_format": "0%", "font": {"size": 8}}
+        chart.add_series(series)
+    chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_x_axis({"num_font": {"size": 8}})
+    chart.set_legend({"position": "bottom"})
+    ws.insert_chart(top, CHART_COL, chart)
+    return top + height

@@ -1,4 +1,4 @@
-"""What both workbook writers share: cell formats, the small writing helpers, print setup,
+"""What both workbook writers share: cell formats, the small writing helpers, page setup,
 sheet names and text limits.
 
 The layout code (`department_sheet`, the summary's sheets, the department book's sheets) writes
@@ -81,17 +81,43 @@ def _clip_sheet_name(text: str, units: int) -> str:
     return "".join(out).rstrip("'") or "部门"
 
 
+LINE_HEIGHT = 14.0  # points: one line of the layout's 10-point text
+
+
 def display_width(text: str) -> int:
     """Width in Excel character units, about: a Chinese character (3 bytes in UTF-8) takes two."""
     return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
 
 
-def fit_row(ws: Any, row: int, text: str, width: float, line_height: float = 14.0) -> None:
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide: about, a little
+    more rather than less (see `display_width`; Excel's 10-point 宋体 is a little narrower)."""
+    room = max(width - 1, 1)
+    n = len(text)
+    if "\n" not in text and (n * 2 <= room or (n <= room and text.isascii())):
+        return 1
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
+
+
+def fit_row(ws: Any, row: int, text: str, width: float, line_height: float = LINE_HEIGHT) -> None:
     """Set the height of a row holding wrapped `text` in a column `width` characters wide.
 
     Excel grows such rows by itself; LibreOffice and WPS keep the default height unless told.
     """
-    lines = sum(max(1, math.ceil(display_width(part) / max(width - 2, 1))) for part in text.split("\n"))
+    fit_lines(ws, row, wrapped_lines(text, width), line_height)
+
+
+def fit_cells(ws: Any, row: int, *cells: tuple[str, float]) -> None:
+    """Set the height of a row by the tallest of its wrapped `cells` = (text, column width)."""
+    lines = 1
+    for text, width in cells:
+        if len(text) * 2 >= width - 1 or "\n" in text:  # else it surely takes one line
+            lines = max(lines, wrapped_lines(text, width))
+    fit_lines(ws, row, lines)
+
+
+def fit_lines(ws: Any, row: int, lines: int, line_height: float = LINE_HEIGHT) -> None:
+    """Make a row `lines` lines high (a row of one line keeps the default height)."""
     if lines > 1:
         ws.set_row(row, min(line_height * lines, 409))
 
@@ -102,16 +128,17 @@ def internal_link(sheet: str, cell: str = "A1") -> str:
 
 _BASE = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
 _CELL = {**_BASE, "border": 1}
+_TOTAL = {**_CELL, "bold": True, "bg_color": "#E7E6E6"}  # a 合计 or 平均 row: not a department's
 STYLE_SPECS: dict[str, dict[str, Any]] = {
     "title": {**_BASE, "bold": True, "font_size": 14},
     "subtitle": {**_BASE, "font_color": "#595959"},
     "header": {**_CELL, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "align": "center"},
     "text": _CELL,
     "wrap": {**_CELL, "text_wrap": True},
+    "shrink": {**_CELL, "shrink": True},  # one line, the font smaller where the text is long
     "money": {**_CELL, "num_format": "#,##0.00"},
     "rate": {**_CELL, "num_format": "0.00%"},
     "rate0": {**_CELL, "num_format": "0%"},
-    "number": {**_CELL, "num_format": "0.##"},
     "integer": {**_CELL, "num_format": "0"},
     "link": {**_CELL, "font_color": "#0563C1", "underline": 1},
     "section": {**_BASE, "bold": True, "font_size": 12},
@@ -122,13 +149,28 @@ STYLE_SPECS: dict[str, dict[str, Any]] = {
     # the line under a department sheet's title when its result does not stand (未评分, 待补正)
     "banner_error": {**_BASE, "bold": True, "font_color": "#9C0006"},
     "banner_warning": {**_BASE, "bold": True, "font_color": "#9C5700"},
+    # the unit of the money columns, above their headers ("金额单位：万元")
+    "unit": {**_CELL, "bg_color": "#D9E1F2", "align": "center"},
+    # the 合计 and 平均 rows after a table's data
+    "total_text": _TOTAL,
+    "total_money": {**_TOTAL, "num_format": "#,##0.00"},
+    "total_rate": {**_TOTAL, "num_format": "0.00%"},
+    "total_integer": {**_TOTAL, "num_format": "0"},
+    "total_note": {**_CELL, "bg_color": "#E7E6E6", "font_color": "#595959", "text_wrap": True},
     # conditional formats (differential: only what changes)
     "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     **{f"grade_{g}": {"bg_color": c} for g, c in GRADE_COLORS.items()},
 }
+# the styles of a line across a sheet (`Writer.line`), and how much wider than the 10-point text
+# such a line is (its font size, and bold); each has a wrapped variant, for a line too long
+LINE_SCALE = {"title": 1.45, "section": 1.25, "subtitle": 1.0, "banner_error": 1.05, "banner_warning": 1.05}
+STYLE_SPECS.update({f"{name}_wrap": {**STYLE_SPECS[name], "text_wrap": True} for name in LINE_SCALE})
 
 
+# a score or a mean is written as a text cell's format has it, General: 91 as "91", 92.8 as
+# "92.8" ("0.##" shows "91."); xlsxwriter makes the same format of either
+STYLE_ALIASES = {"number": "text", "total_number": "total_text"}
 # formats of conditional formatting (differential): never a cell's own
 CONDITIONAL_STYLES = frozenset(("red", "yellow", *(f"grade_{g}" for g in GRADE_COLORS)))
 CELL_STYLES = tuple(name for name in STYLE_SPECS if name not in CONDITIONAL_STYLES)
@@ -148,6 +190,10 @@ class Styles:
         self.workbook = wb
 
     def __getattr__(self, name: str) -> Any:
+        if name in STYLE_ALIASES:
+            fmt = getattr(self, STYLE_ALIASES[name])
+            setattr(self, name, fmt)
+            return fmt
         spec = STYLE_SPECS.get(name)
         if spec is None:
             raise AttributeError(name)
@@ -191,14 +237,57 @@ class Writer:
         for i, (label, width) in enumerate(columns):
             self.ws.write_string(r, c0 + i, label, self.st.header)
             self.ws.set_column(c0 + i, c0 + i, width)
+        fit_cells(self.ws, r, *columns)
+
+    def span(self, r: int, c0: int, c1: int, value: Any, fmt: Any) -> None:
+        """`value` in the cells c0..c1 of row r, merged (the text written after the merge, as
+        any text: a writer's own care for it applies)."""
+        self.ws.merge_range(r, c0, r, c1, "", fmt)
+        self.text(r, c0, value, fmt)
+
+    def line(self, r: int, text: str, style: str, width: float, last_col: int, link: str | None = None) -> None:
+        """A line across the sheet (a title, a note, a banner) in column A: as it is where it
+        fits in the sheet's `width` characters (it runs over the empty cells beside it), else
+        merged across A..`last_col` and wrapped, the row as high as its lines; a link to
+        `link` (a place in the workbook) if given."""
+        text = clip(text)
+        scale = LINE_SCALE.get(style, 1.0)
+        if display_width(text) * scale <= width - 1:
+            fmt = getattr(self.st, style)
+        else:
+            fmt = getattr(self.st, f"{style}_wrap")
+            self.ws.merge_range(r, 0, r, last_col, "", fmt)
+            fit_row(self.ws, r, text, width / scale, LINE_HEIGHT * scale)
+        if link is None:
+            self.store_text(r, 0, text, fmt)
+        else:
+            self.ws.write_url(r, 0, link, fmt, text)
 
 
-def print_setup(wb: Any) -> None:
-    """A4, landscape, one page wide: every sheet of `wb` (either writer's workbook)."""
-    for ws in wb.worksheets():
-        ws.set_paper(9)
+# --- printing --------------------------------------------------------------------------------
+
+A4 = 9  # Excel's paper size code
+MARGINS = (0.4, 0.4, 0.6, 0.6)  # left, right, top, bottom, in inches (header and footer: 0.3)
+FOOTER = "&L&A&C第 &P 页 / 共 &N 页"  # the sheet's name; the page of all pages
+
+
+def page_setup(ws: Any, *, landscape: bool, repeat: tuple[int, int], fit: tuple[int, int] | None = None, scale: int | None = None) -> None:
+    """How a sheet prints (either writer's): on A4, `landscape` or portrait, fitted to `fit` =
+    (pages wide, pages tall; 0: as many as it takes) or at `scale` percent, with the rows
+    `repeat` = (first, last) at the top of every page, centred, numbered in the footer."""
+    ws.set_paper(A4)
+    if landscape:
         ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_portrait()
+    if fit is not None:
+        ws.fit_to_pages(*fit)
+    elif scale is not None:
+        ws.set_print_scale(scale)
+    ws.repeat_rows(*repeat)
+    ws.set_margins(*MARGINS)
+    ws.center_horizontally()
+    ws.set_footer(FOOTER)
 
 
 def new_workbook(path: Path | BinaryIO, title: str, run_date: date) -> xlsxwriter.Workbook:
