@@ -1,7 +1,8 @@
 """perfeval: batch processing of 部门整体支出绩效评价 workbooks.
 
 The library API is re-exported here and imported on first use, so that `import perfeval.cli`
-for a quick command (`perfeval rules`, `--help`) does not load the workbook libraries.
+for a quick command (`perfeval rules`, `--help`) does not load the workbook libraries (nor
+pandas, which only `load` and `history` use).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .version import __version__
 
+# public name → "module" (the same name in it) or "module:name"
 _EXPORTS = {
     "Department": "model",
     "Finding": "model",
@@ -22,6 +24,8 @@ _EXPORTS = {
     "read_workbook": "read",
     "RunResult": "results",
     "write_template": "template",
+    "load": "api",  # a run's results as pandas DataFrames
+    "history": "api:history_frame",  # the results history as a DataFrame (the module is perfeval.historydb)
 }
 
 __all__ = [
@@ -31,6 +35,8 @@ __all__ = [
     "Settings",
     "Severity",
     "check_files",
+    "history",
+    "load",
     "load_settings",
     "process",
     "read_workbook",
@@ -39,6 +45,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .api import history_frame as history
+    from .api import load
     from .config import Settings, load_settings
     from .model import Department, Finding, Severity
     from .pipeline import check_files, process
@@ -48,9 +56,10 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    where = _EXPORTS.get(name)
+    if where is None:
         raise AttributeError(f"module 'perfeval' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    module, _, attribute = where.partition(":")
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute or name)
     globals()[name] = value
     return value

@@ -67,12 +67,29 @@ class _Interrupted(Exception):
     """Ctrl-C inside a command, carried past click (which would print a blank line first)."""
 
 
+# commands kept in a module of their own, imported only when used (or listed by --help): a
+# quick command does not pay for them
+LAZY_COMMANDS = {"history": ("perfeval.history_cmd", "history_command")}
+
+
 class _Group(Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise _Interrupted from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[name]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, name)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -166,6 +183,13 @@ def template(output: Path | None, report: bool, force: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="不使用 OUTDIR/.perfeval-cache（重新读取全部文件、重写全部输出）")
 @click.option("--wait", is_flag=True, help="另一个 perfeval 正在写入同一输出文件夹时，排队等它结束（默认立即退出）")
 @click.option(
+    "--history",
+    "history_file",
+    type=PathType(dir_okay=False),
+    help="历史记录文件（SQLite），与往年比较并记录本年结果（默认：输出文件夹旁边的 perfeval-history.sqlite）",
+)
+@click.option("--no-history", is_flag=True, help="不读取、不记录历史记录（不与往年比较）")
+@click.option(
     "--report-template",
     type=PathType(dir_okay=False),
     help="Word 报告模板（默认用内置模板；perfeval template --report 可导出一份修改）",
@@ -181,6 +205,8 @@ def process(
     no_reports: bool,
     no_cache: bool,
     wait: bool,
+    history_file: Path | None,
+    no_history: bool,
     report_template: Path | None,
     config,
     disable,
@@ -194,8 +220,11 @@ def process(
     全部输出在运行结束时一次性替换上一次的结果：中途中断、磁盘写满或出错时，上一次的结果原样保留。
     同一输出文件夹同时只允许一个运行写入。
     结束时在终端列出需要处理的部门（-v 列出全部部门）；之后可用 perfeval show OUTDIR 再次查看。
-    退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行；130 被中断。
+    每个部门的结果按评价年度记入历史记录（默认为输出文件夹旁边的 perfeval-history.sqlite），
+    并与该部门最近一个较早年度比较（比较法）；同一年度重新处理时替换该年度的记录。
+    退出码：0 无错误；1 有“错误”级问题（输出照常生成）；2 用法错误；3 无法运行，或历史记录无法读写（其他输出照常生成）；130 被中断。
     """
+    from .historydb import default_path
     from .pipeline import process as run
     from .pool import batch_gc
     from .publish import Busy
@@ -212,6 +241,9 @@ def process(
             click.echo(f"错误：报告模板 {report_template}：{reason}", err=True)
             sys.exit(Exit.USAGE)
     outdir = _outdir(inbox, outdir)
+    if no_history and history_file is not None:
+        raise click.UsageError("--history 与 --no-history 不能同时使用")
+    history = None if no_history else (history_file or default_path(outdir))
     bar = _Progress(quiet)
     try:
         with batch_gc():  # this process is the command's own: tune its collector for the batch
@@ -227,6 +259,7 @@ def process(
                 use_cache=not no_cache,
                 wait=wait,
                 on_wait=lambda message: click.echo(message, err=True),
+                history=history,
             )
     except Busy as exc:
         bar.close()
@@ -243,6 +276,9 @@ def process(
     if as_json:
         click.echo(result_json(result))
     _summary(result, outdir, verbose, strict)
+    if result.history_error:  # after the outputs' summary: they are written all the same
+        click.echo(f"错误：{result.history_error}", err=True)
+        sys.exit(Exit.CANNOT_RUN)
     sys.exit(_exit_code(result, strict))
 
 
@@ -324,6 +360,9 @@ def _summary(result, outdir: Path, verbose: bool = False, strict: bool = False) 
         )
     if result.skipped:
         lines.append(f"跳过：{len(result.skipped)} 个文件（见 findings.csv 中的 B03）")
+    if result.history is not None and not result.history_error:
+        compared = sum(1 for d in result.departments if d.previous is not None)
+        lines.append(f"历史记录：{result.history}（记录 {result.history_recorded} 个部门；{compared} 个部门与往年比较）")
     lines.append(f"输出：{outdir}")
     for p in result.outputs:
         lines.append(f"  {p.name}")

@@ -548,6 +548,14 @@ class Department(FindingCounts):
     read_key: str = field(default="", repr=False)  # the cache's key of the read
     # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
     encoded: Any = field(default=None, repr=False, compare=False)
+    source_sha256: str = ""  # of the file's bytes as read ("" where it could not be read)
+    # its earlier years in the results history (history.YearRecord), the earliest first: 比较法
+    earlier: tuple[Any, ...] = ()
+
+    @property
+    def previous(self) -> Any:
+        """Its latest earlier year in the results history (history.YearRecord), or None."""
+        return self.earlier[-1] if self.earlier else None
 
     def full_data(self) -> WorkbookData:
         """`data` with every part, decoded on first use where only a light copy was kept."""

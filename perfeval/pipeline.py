@@ -61,9 +61,10 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
     path, name = work.files[i]
     settings, cache = work.settings, work.cache
     try:
-        data, blob, key, cached = _read_one(path, name, settings, cache)
+        data, blob, key, cached, digest = _read_one(path, name, settings, cache)
         dep = compute(data, settings)
         check_department(dep, settings)
+        dep.source_sha256 = digest
     except Exception as exc:  # noqa: BLE001 - one file never stops the batch: it is an S01
         data = WorkbookData(path, name, read_error=f"处理此文件时出错（{type(exc).__name__}: {str(exc)[:200]}），请把文件发给技术支持")
         blob, key, cached = None, "", False
@@ -80,20 +81,22 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
     return dep, blob, key, cached
 
 
-def _read_one(path: Path, name: str, settings: Settings, cache: Cache | None) -> tuple[WorkbookData, bytes | None, str, bool]:
+def _read_one(path: Path, name: str, settings: Settings, cache: Cache | None) -> tuple[WorkbookData, bytes | None, str, bool, str]:
     """The read of one file, from the cache where it holds one for these very bytes: the file
-    is read once, and those bytes are both hashed (the cache key) and parsed."""
+    is read once, and those bytes are both hashed (the cache key, the history's record of the
+    source) and parsed."""
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     content, reason = read_bytes(path, max_bytes)
     if content is None:
-        return WorkbookData(path, name, read_error=reason), None, "", False
+        return WorkbookData(path, name, read_error=reason), None, "", False, ""
+    digest = hashlib.sha256(content).hexdigest()
     key = cache.read_key(path, content, max_bytes) if cache else ""
     hit = cache.get_read(key, path, name) if cache else None
     if hit is not None:
-        return hit[0], hit[1], key, True
+        return hit[0], hit[1], key, True, digest
     data = read_workbook(path, name, max_bytes, content=content)
     blob = encode_read(data) if cache else None
-    return data, blob, key, False
+    return data, blob, key, False, digest
 
 
 def analyze(
@@ -152,6 +155,7 @@ def process(
     use_cache: bool = True,
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    history: Path | None = None,
 ) -> RunResult:
     """Process every workbook in `inbox` and publish all outputs in `outdir`, as one set.
 
@@ -160,6 +164,10 @@ def process(
     run at a time writes into `outdir`: publish.Busy if another holds it (or, with `wait`,
     wait for it, after `on_wait(message)`). OSError if `outdir` cannot be written, found
     before any work; until the run is complete, the previous outputs stay as they were.
+
+    `history`: the results history to compare with and record into (see history.py); a
+    history that cannot be used is reported in `RunResult.history_error`, and the outputs are
+    written all the same, without the comparison.
     """
     run_date = run_date or date.today()
     files, skipped = discover(inbox, exclude=[outdir])
@@ -173,7 +181,9 @@ def process(
         if on_stage:
             on_stage("读取并核对", len(files))
         departments, findings = analyze(files, settings, skipped, progress, cache, encode=True)
-        result = RunResult(inbox, run_date, departments, skipped, findings)
+        result = RunResult(inbox, run_date, departments, skipped, findings, history=history)
+        if history is not None:
+            _use_history(result, history, outdir)
         owned = tuple((o.folder, o.suffix) for o in DEPARTMENT_OUTPUTS)
         outputs = OutputSet(outdir, owned, run={"inbox": str(inbox.resolve()), "date": run_date.isoformat()})
         try:
@@ -190,6 +200,19 @@ def process(
         finally:
             outputs.discard()  # what a failed run staged; nothing, once the set is published
     return result
+
+
+def _use_history(result: RunResult, path: Path, outdir: Path) -> None:
+    """Each department's latest earlier year from the history, then this run recorded in it
+    (before the outputs are written: they say what was recorded)."""
+    from .historydb import History, HistoryError, attach_earlier
+
+    try:
+        with History(path) as h:
+            attach_earlier(h, result.departments)
+            result.history_recorded = h.record(result, outdir)
+    except HistoryError as exc:
+        result.history_error = str(exc)
 
 
 def _publish(

@@ -33,6 +33,9 @@ class RunResult(FindingCounts):
     skipped: list[SkippedFile]
     findings: list[Finding]
     outputs: list[Path] = field(default_factory=list)
+    history: Path | None = None  # the results history read and written (None: not used)
+    history_error: str = ""  # why the history could not be read or written ("" where it could)
+    history_recorded: int = 0  # departments recorded in it by this run
 
     @property
     def grades(self) -> dict[str, int]:
@@ -63,6 +66,9 @@ class RunResult(FindingCounts):
                 "statuses": self.statuses,
             },
             "outputs": [p.name for p in self.outputs],
+            "history": {"file": str(self.history), "recorded": self.history_recorded, "error": self.history_error or None}
+            if self.history
+            else None,
         }
 
 
@@ -84,7 +90,52 @@ def department_json(d: Department) -> dict[str, Any]:
         "warnings": d.warnings,
         "findings": [f.as_dict() for f in d.findings],
         "outputs": dict(d.outputs),
+        "previous": previous_json(d),
     }
+
+
+def previous_json(d: Department) -> dict[str, Any] | None:
+    """The department's latest earlier year in the history, how it moved since (比较法), and
+    each earlier year recorded, the earliest first."""
+    p = d.previous
+    if p is None:
+        return None
+    return {
+        "year": p.year,
+        "status": p.status,
+        "total_score": _r(p.total_score),
+        "grade": p.grade,
+        "execution_rate": _r(p.execution_rate),
+        "score_change": _r(score_change(d)),
+        "execution_rate_change": _r(execution_change(d)),
+        "years": [
+            {
+                "year": y.year,
+                "status": y.status,
+                "total_score": _r(y.total_score),
+                "grade": y.grade,
+                "execution_rate": _r(y.execution_rate),
+                "arrival_rate": _r(y.arrival_rate),
+            }
+            for y in d.earlier
+        ],
+    }
+
+
+def score_change(d: Department) -> float | None:
+    """This year's 得分 less the earlier year's, where both are known."""
+    p = d.previous
+    if p is None or p.total_score is None or d.total_score is None:
+        return None
+    return d.total_score - p.total_score
+
+
+def execution_change(d: Department) -> float | None:
+    """This year's 预算执行率 less the earlier year's (in rate units: 0.05 = 5 个百分点)."""
+    p = d.previous
+    if p is None or p.execution_rate is None or d.execution_rate is None:
+        return None
+    return d.execution_rate - p.execution_rate
 
 
 def _json_head(d: Department) -> dict[str, Any]:
@@ -158,7 +209,7 @@ def department_json_text(d: Department) -> str:
         enc = d.encoded = encode_department(d, enc.head, enc.levels)
     return (
         f'{enc.head}, "rank": {JSON.encode(d.rank)}, {JSON.encode(_json_status(d))[1:-1]}, {enc.levels}, "errors": {d.errors}, "warnings": {d.warnings}, '
-        f'"findings": [{", ".join(enc.texts)}], "outputs": {JSON.encode(d.outputs)}}}'
+        f'"findings": [{", ".join(enc.texts)}], "outputs": {JSON.encode(d.outputs)}, "previous": {JSON.encode(previous_json(d))}}}'
     )
 
 

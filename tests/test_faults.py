@@ -54,11 +54,14 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 def _content(path: Path) -> bytes:
-    """A file's bytes; the results JSON without the inbox's path (each test has its own)."""
+    """A file's bytes; the results JSON without the paths of the inbox and the history (each
+    test has its own)."""
     if path.name != "perfeval-results.json":
         return path.read_bytes()
     data = json.loads(path.read_text(encoding="utf-8"))
     data.pop("inbox")
+    if data.get("history"):
+        data["history"].pop("file")
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
@@ -231,9 +234,10 @@ def test_a_real_full_disk_fails_the_run_and_leaves_the_previous_set(tmp_path, se
         mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True).returncode == 0
     except OSError:  # no mount command at all
         mounted = False
+    history = ("--history", str(tmp_path / "history.sqlite"))  # off the small disk: its room is measured for the outputs
     try:
         out = disk / "out"
-        assert _process(inbox, out).exit_code in (0, 1)
+        assert _process(inbox, out, *history).exit_code in (0, 1)
         assert _snapshot(out) == sets[1]
         _fill(inbox, 2)
         inputs = _snapshot(inbox)
@@ -244,7 +248,7 @@ def test_a_real_full_disk_fails_the_run_and_leaves_the_previous_set(tmp_path, se
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
             monkeypatch.setattr(book, "department_book_bytes", full)
-        r = _process(inbox, out)
+        r = _process(inbox, out, *history)
         assert r.exit_code == 3 and "上一次的输出保持不变" in r.output, r.output
         assert _snapshot(out) == sets[1] and _snapshot(inbox) == inputs
         assert not (out / STAGING).exists()

@@ -238,6 +238,7 @@ def report_context(dep: Department, run_date: date, organization: str = "") -> d
         "score": number_text(dep.total_score) or "—",
         "grade": dep.grade or "—",
         **_status_texts(dep, year_text),
+        "comparison": comparison_text(dep),
         "score_notes": _score_notes(dep, codes),
         "score_rate": _rate0(dep.score_rate),
         "analysis_intro": (
@@ -604,14 +605,41 @@ def _status_texts(dep: Department, year_text: str) -> dict[str, str]:
             "score_text": f"{score}分（暂定）",
             "grade_text": f"{grade}（暂定）",
             "status_banner": f"【待补正】{_no_cells(_t(dep.status_reason))}。",
-            "verdict": f"经综合评价，{subject}暂定得分{score}分，暂定评价等级为“{grade}”；审核发现的错误补正后，得分和等级可能变化。",
+            "verdict": f"经综合评价，{subject}暂定得分{score}分，暂定评价等级为“{grade}”；审核发现的错误补正后，得分和等级可能变化。"
+            f"{comparison_text(dep)}",
         }
     return {
         "score_text": f"{score}分",
         "grade_text": grade or "—",
         "status_banner": "",
-        "verdict": f"经综合评价，{subject}得分{score}分，评价等级为“{grade}”。",
+        "verdict": f"经综合评价，{subject}得分{score}分，评价等级为“{grade}”。{comparison_text(dep)}",
     }
+
+
+def comparison_text(dep: Department) -> str:
+    """How the department moved since its latest earlier year in the results history (比较法):
+    "较上年提高3.5分，预算执行率由82.10%升至96.40%。"; "" where there is nothing to compare."""
+    before = dep.previous
+    if before is None:
+        return ""
+    than = "较上年" if dep.year is not None and before.year == dep.year - 1 else f"较{before.year}年度"
+    parts = []
+    if dep.total_score is not None and before.total_score is not None and dep.status is not Status.UNSCORED:
+        change = round_half_up(dep.total_score - before.total_score, 2)
+        if change > 0:
+            parts.append(f"得分{than}提高{number_text(float(change))}分")
+        elif change < 0:
+            parts.append(f"得分{than}降低{number_text(float(-change))}分")
+        else:
+            parts.append(f"得分与{than.removeprefix('较')}持平")
+    if dep.execution_rate is not None and before.execution_rate is not None:
+        now, then = rate_text(dep.execution_rate), rate_text(before.execution_rate)
+        if now == then:
+            parts.append(f"预算执行率与{than.removeprefix('较')}持平（{now}）")
+        else:
+            verb = "升至" if dep.execution_rate > before.execution_rate else "降至"
+            parts.append(f"预算执行率由{than.removeprefix('较')}的{then}{verb}{now}")
+    return "，".join(parts) + "。" if parts else ""
 
 
 UNSCORED_PREFIX = "无法计算得分："

@@ -18,12 +18,14 @@ import xlsxwriter
 
 from ..atomic import atomic_path
 from ..model import Severity, Status
+from ..results import execution_change, score_change
 from ..values import normalize_label
 from .department_sheet import department_sheet, money_width
 from .xlsxkit import (
     EXCEL_MAX_CELL,
     GRADE_COLORS,
     LINE_HEIGHT,
+    STYLE_SPECS,
     Styles,
     Writer,
     clip,
@@ -92,7 +94,14 @@ OVERVIEW_COLUMNS = (
     ("评价状态", 7),
     ("状态说明", 30),
     ("提示数", 6),
+    # 比较法: the department's latest earlier year in the results history (blank where none)
+    ("上年得分", 7),
+    ("得分变化", 7),
+    ("上年预算执行率", 9),
+    ("执行率变化", 9),
 )
+CHANGE_FORMAT = "+0.00;-0.00;0.00"  # a score's change, signed
+RATE_CHANGE_FORMAT = "+0.00%;-0.00%;0.00%"  # a rate's change, signed (percentage points)
 MONEY_COLS = range(4, 9)  # 预算安排资金 … 结余资金, in 万元
 MONEY_UNIT = "金额单位：万元"  # above the money columns' headers (the headers keep their names)
 FINDING_COLUMNS = (
@@ -139,6 +148,8 @@ def _write(result: RunResult, path: Path) -> None:
         first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
         where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
+    if result.history is not None:  # last: the sheets before it keep their places
+        _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
     wb.close()
 
@@ -147,6 +158,65 @@ def _title(w: Writer, text: str, result: RunResult) -> None:
     w.ws.write_string(0, 0, text, w.st.title)
     w.ws.write_string(1, 0, f"生成日期：{result.run_date.isoformat()}　部门数：{len(result.departments)}　由 perfeval 生成", w.st.subtitle)
     w.ws.set_row(0, 22)
+
+
+# --- 历年对比 --------------------------------------------------------------------------------
+
+YEARS_SHEET = "历年对比"
+YEARS_COLUMNS = (
+    ("部门名称", 24),
+    ("部门编码", 11),
+    ("评价年度", 8),
+    ("评价得分", 8),
+    ("评价等级", 8),
+    ("预算执行率", 10),
+    ("资金到位率", 10),
+    ("评价状态", 8),
+    ("得分变化", 8),
+    ("执行率变化", 10),
+    ("来源", 10),
+)
+
+
+def _years(w: Writer, result: RunResult) -> None:
+    """Each department's years, the earliest first: those in the results history, then this
+    run's; the changes against the year before it (比较法)."""
+    st, ws = w.st, w.ws
+    _title(w, "历年对比（比较法）", result)
+    hr = TABLE_HEADER
+    w.header(hr, YEARS_COLUMNS)
+    change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": CHANGE_FORMAT})
+    rate_change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": RATE_CHANGE_FORMAT})
+    r = hr
+    for d in result.departments:
+        years: list[tuple[Any, ...]] = [
+            (y.year, y.total_score, y.grade, y.execution_rate, y.arrival_rate, y.status, "历史记录") for y in d.earlier
+        ]
+        status = d.status.value if d.status else ""
+        years.append((d.year, d.total_score, d.grade, d.execution_rate, d.arrival_rate, status, "本次处理"))
+        before: tuple[Any, ...] | None = None
+        for year, score, grade, execution, arrival, state, source in years:
+            r += 1
+            w.text(r, 0, d.name, st.wrap)
+            w.text(r, 1, d.code)
+            w.num(r, 2, year, st.integer)
+            w.num(r, 3, score)
+            w.text(r, 4, grade)
+            w.num(r, 5, execution, st.rate)
+            w.num(r, 6, arrival, st.rate)
+            w.text(r, 7, state)
+            w.num(r, 8, _change(score, before[1] if before else None), change)
+            w.num(r, 9, _change(execution, before[3] if before else None), rate_change)
+            w.text(r, 10, source)
+            fit_cells(ws, r, (d.name, YEARS_COLUMNS[0][1]))
+            before = (year, score, grade, execution)
+    ws.autofilter(hr, 0, r, len(YEARS_COLUMNS) - 1)
+    ws.freeze_panes(hr + 1, 1)
+    page_setup(ws, **WIDE, repeat=(hr, hr))
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
 
 
 # --- 合计 and 平均 -----------------------------------------------------------------------------
@@ -219,6 +289,8 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         ws.set_column(c, c, max(OVERVIEW_COLUMNS[c][1], len(f"{top:.2%}") + 3))
     ws.merge_range(hr - 1, MONEY_COLS[0], hr - 1, MONEY_COLS[-1], MONEY_UNIT, st.unit)
     wide = {c: width for c, (_, width) in enumerate(OVERVIEW_COLUMNS)}
+    change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": CHANGE_FORMAT})
+    rate_change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": RATE_CHANGE_FORMAT})
     for i, d in enumerate(deps):
         r = hr + 1 + i
         w.text(r, 0, d.name, st.wrap)
@@ -239,6 +311,15 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         w.text(r, 18, d.status.value if d.status else "")
         w.text(r, 19, d.status_reason, st.wrap)
         w.num(r, 20, d.infos, st.integer)
+        before = d.previous
+        if before is not None:
+            w.num(r, 21, before.total_score)
+            w.num(r, 22, score_change(d), change)
+            w.num(r, 23, before.execution_rate, st.rate)
+            w.num(r, 24, execution_change(d), rate_change)
+        else:
+            for c in range(21, 25):
+                w.text(r, c, "")
         fit_cells(ws, r, (d.name, wide[0]), (d.eval_type, wide[3]), (d.file, wide[16]), (d.status_reason, wide[19]))
     last = hr + max(len(deps), 1)
     ws.autofilter(hr, 0, last, last_col)  # the departments only: the 合计 and 平均 rows stay put

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 EXCEL_MAX_CELL = 32767
 TRUNCATED = "…（内容过长，已截断）"
-FIXED_SHEETS = ("总览", "指标得分", "异常清单", "统计")
+FIXED_SHEETS = ("总览", "指标得分", "异常清单", "统计", "历年对比")
 GRADE_COLORS = {"优": "#C6EFCE", "良": "#DDEBF7", "中": "#FFEB9C", "差": "#FFC7CE"}
 
 
