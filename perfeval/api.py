@@ -105,6 +105,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("message", _TEXT, "说明"),
     Column("filled", _TEXT, "填报值"),
     Column("computed", _TEXT, "计算值"),
+    Column("previously", _INT, "上年已指出：历史记录中本部门最近一个较早年度也有同一问题（同一代码、同一位置）时为该年度，否则为空"),
 )
 
 # one row per department and 一级指标

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from .values import normalize_label
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .model import Department
+    from .model import Department, Finding
     from .results import RunResult
 
 DEFAULT_NAME = "perfeval-history.sqlite"
@@ -99,9 +99,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (key, year, position)
     );
     """,
+    # 2: the 评价结论 items' texts (存在问题, 相关建议): next year's are compared with them
+    """
+    CREATE TABLE texts (
+        key TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        content TEXT NOT NULL,
+        PRIMARY KEY (key, year, position)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_TABLES = ("results", "level1", "findings")  # a department-year's rows, replaced together
+_TABLES = ("results", "level1", "findings", "texts")  # a department-year's rows, replaced together
 
 
 class HistoryError(Exception):
@@ -139,6 +150,7 @@ class YearRecord:
     warnings: int
     level1: tuple[tuple[str, float | None, float | None], ...] = ()  # (name, weight, score)
     findings: tuple[tuple[str, str, str, str, str], ...] = field(default=(), repr=False)  # code, severity, sheet, cell, message
+    texts: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # the 评价结论 items: (类别, 内容)
 
 
 _RECORD_COLUMNS = (
@@ -259,8 +271,9 @@ class History:
         findings = self.db.execute(
             "SELECT code, severity, sheet, cell, message FROM findings WHERE key = ? AND year = ? ORDER BY position", (key, year)
         )
+        texts = self.db.execute("SELECT category, content FROM texts WHERE key = ? AND year = ? ORDER BY position", (key, year))
         fields: dict[str, Any] = dict(zip(_RECORD_FIELDS, row, strict=True))
-        return YearRecord(**fields, level1=tuple(level1.fetchall()), findings=tuple(findings.fetchall()))
+        return YearRecord(**fields, level1=tuple(level1.fetchall()), findings=tuple(findings.fetchall()), texts=tuple(texts.fetchall()))
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of a read-only query (for analysis: see perfeval.api); sqlite3's errors come
@@ -352,6 +365,10 @@ class History:
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             ((key, year, i, f.code, f.severity.value, f.sheet, f.cell, f.message) for i, f in enumerate(d.findings)),
         )
+        self.db.executemany(
+            "INSERT INTO texts VALUES (?, ?, ?, ?, ?)",
+            ((key, year, i, category, content) for i, (category, content, *_) in enumerate(d.texts)),
+        )
 
 
 def default_path(outdir: Path) -> Path:
@@ -364,3 +381,21 @@ def attach_earlier(history: History, departments: Iterable[Department]) -> None:
     for d in departments:
         if d.year is not None:
             d.earlier = tuple(history.earlier(department_key(d.code, d.name), d.year))
+
+
+def mark_repeats(result: RunResult) -> None:
+    """整改: each finding the department was also given in its latest earlier year (the same
+    rule at the same place) is marked with that year (Finding.previously)."""
+    marked: dict[int, Finding] = {}
+    for d in result.departments:
+        before = d.previous
+        if before is None:
+            continue
+        told = {(code, sheet, cell) for code, _, sheet, cell, _ in before.findings}
+        for f in d.findings:
+            if (f.code, f.sheet, f.cell) in told:
+                marked[id(f)] = replace(f, previously=before.year)
+        if marked:
+            d.findings = [marked.get(id(f), f) for f in d.findings]
+    if marked:
+        result.findings = [marked.get(id(f), f) for f in result.findings]

@@ -430,6 +430,9 @@ class Finding:
     message: str
     filled: str = ""
     computed: str = ""
+    # 整改: the 评价年度 in which the department was told the same (rule and place), per the
+    # results history; None where it was not (or there is no history)
+    previously: int | None = None
 
     @property
     def cell(self) -> str:
@@ -445,7 +448,7 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.file, self.severity.rank, self.code, self.sheet, self.row, self.col, self.message)
 
-    def as_dict(self) -> dict[str, str | int]:
+    def as_dict(self) -> dict[str, str | int | None]:
         return {
             "code": self.code,
             "severity": self.severity.value,
@@ -458,6 +461,7 @@ class Finding:
             "message": self.message,
             "filled": self.filled,
             "computed": self.computed,
+            "previously": self.previously,
         }
 
 
@@ -549,8 +553,24 @@ class Department(FindingCounts):
     # its JSON text in pieces made by its worker (pipeline.EncodedDepartment), or None
     encoded: Any = field(default=None, repr=False, compare=False)
     source_sha256: str = ""  # of the file's bytes as read ("" where it could not be read)
+    # the 评价结论 items' texts, kept beside the light copy of the read (the batch compares
+    # them): (类别, 内容, sheet, row, col) of each item with a 内容
+    texts: tuple[tuple[str, str, str, int, int], ...] = ()
     # its earlier years in the results history (history.YearRecord), the earliest first: 比较法
     earlier: tuple[Any, ...] = ()
+
+    def take_texts(self) -> None:
+        """Keep the 评价结论 items' texts (`texts`) from the whole read."""
+        data = self.full_data() if self.packed is not None else self.data
+        texts = []
+        for item in data.items if data.items is not NOT_LOADED else ():
+            content = item.get("content")
+            if content is None or not isinstance(content.raw, str) or not content.raw.strip():
+                continue
+            category = item.get("category")
+            label = category.raw.strip() if category is not None and isinstance(category.raw, str) else ""
+            texts.append((label, content.raw.strip(), content.sheet, content.row, content.col))
+        self.texts = tuple(texts)
 
     @property
     def previous(self) -> Any:

@@ -65,6 +65,7 @@ def _analyze_one(i: int) -> tuple[Department, bytes | None, str, bool]:
         dep = compute(data, settings)
         check_department(dep, settings)
         dep.source_sha256 = digest
+        dep.take_texts()
     except Exception as exc:  # noqa: BLE001 - one file never stops the batch: it is an S01
         data = WorkbookData(path, name, read_error=f"处理此文件时出错（{type(exc).__name__}: {str(exc)[:200]}），请把文件发给技术支持")
         blob, key, cached = None, "", False
@@ -106,10 +107,12 @@ def analyze(
     progress: Progress | None = None,
     cache: Cache | None = None,
     encode: bool = False,
+    before_batch: Callable[[list[Department]], None] | None = None,
 ) -> tuple[list[Department], list[Finding]]:
     """Read, compute and check a batch: each workbook in a worker process (or from the
     cache), then the rules over the whole batch here. `encode`: also make each department's
-    JSON pieces (see EncodedDepartment)."""
+    JSON pieces (see EncodedDepartment). `before_batch(departments)`: called before the batch
+    rules (the results history gives each department its earlier years there)."""
     departments: list[Department] = []
     reads: dict[str, bytes] = {}  # for the cache: this batch's reads, as plain data
     fresh = False  # some were read, not taken from the cache
@@ -129,6 +132,8 @@ def analyze(
         for dep in departments:  # the pack holds each read now: a reference instead of its bytes
             if isinstance(dep.packed, bytes) and dep.read_key:
                 dep.packed = cache.ref(dep.read_key) or dep.packed
+    if before_batch is not None:
+        before_batch(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
     for dep in departments:
         settle_status(dep)  # its findings are all known now, the batch rules' too
@@ -180,10 +185,13 @@ def process(
         cache = Cache(outdir) if use_cache else None
         if on_stage:
             on_stage("读取并核对", len(files))
-        departments, findings = analyze(files, settings, skipped, progress, cache, encode=True)
-        result = RunResult(inbox, run_date, departments, skipped, findings, history=history)
-        if history is not None:
-            _use_history(result, history, outdir)
+        used = _HistoryUse(history)
+        try:
+            departments, findings = analyze(files, settings, skipped, progress, cache, encode=True, before_batch=used.attach)
+            result = RunResult(inbox, run_date, departments, skipped, findings, history=history)
+            used.record(result, outdir)
+        finally:
+            used.close()
         owned = tuple((o.folder, o.suffix) for o in DEPARTMENT_OUTPUTS)
         outputs = OutputSet(outdir, owned, run={"inbox": str(inbox.resolve()), "date": run_date.isoformat()})
         try:
@@ -202,17 +210,48 @@ def process(
     return result
 
 
-def _use_history(result: RunResult, path: Path, outdir: Path) -> None:
-    """Each department's latest earlier year from the history, then this run recorded in it
-    (before the outputs are written: they say what was recorded)."""
-    from .historydb import History, HistoryError, attach_earlier
+class _HistoryUse:
+    """A run's use of the results history (none where `path` is None): each department's
+    earlier years before the batch rules (B05 compares with them), then the 整改 marks and this
+    run recorded (before the outputs are written: they say what was recorded). A history that
+    cannot be used is an error of the run's (RunResult.history_error), never of its outputs."""
 
-    try:
-        with History(path) as h:
-            attach_earlier(h, result.departments)
-            result.history_recorded = h.record(result, outdir)
-    except HistoryError as exc:
-        result.history_error = str(exc)
+    def __init__(self, path: Path | None):
+        from .historydb import History, HistoryError
+
+        self.db: History | None = None
+        self.error = ""
+        if path is not None:
+            try:
+                self.db = History(path)
+            except HistoryError as exc:
+                self.error = str(exc)
+
+    def attach(self, departments: list[Department]) -> None:
+        from .historydb import HistoryError, attach_earlier
+
+        if self.db is not None:
+            try:
+                attach_earlier(self.db, departments)
+            except HistoryError as exc:
+                self.error = str(exc)
+                self.close()
+
+    def record(self, result: RunResult, outdir: Path) -> None:
+        from .historydb import HistoryError, mark_repeats
+
+        mark_repeats(result)
+        if self.db is not None:
+            try:
+                result.history_recorded = self.db.record(result, outdir)
+            except HistoryError as exc:
+                self.error = str(exc)
+        result.history_error = self.error
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 def _publish(

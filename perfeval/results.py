@@ -17,7 +17,18 @@ from typing import Any
 
 from .model import Department, Finding, FindingCounts, LevelScore, Severity, SkippedFile, Status
 
-CSV_COLUMNS = ("部门名称", "文件", "工作表", "单元格", "代码", "级别", "说明", "填报值", "计算值")
+CSV_COLUMNS = (
+    "部门名称",
+    "文件",
+    "工作表",
+    "单元格",
+    "代码",
+    "级别",
+    "说明",
+    "填报值",
+    "计算值",
+    "上年已指出",
+)  # the last: 整改 (appended)
 # json.dumps(…) makes one per call. allow_nan=False: strict JSON. Every figure is finite by the
 # time it is encoded (the reader reads no number beyond 10^15, the sums and ratios drop what
 # is not finite), so a nan or inf here is a bug, and fails loudly rather than writing
@@ -247,7 +258,7 @@ def findings_csv(findings: list[Finding]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for f in findings:
-        row = (f.department, f.file, f.sheet, f.cell, f.code, f.severity.value, f.message, f.filled, f.computed)
+        row = (f.department, f.file, f.sheet, f.cell, f.code, f.severity.value, f.message, f.filled, f.computed, f.previously or "")
         writer.writerow([csv_safe(str(x)) for x in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 

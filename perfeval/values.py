@@ -222,3 +222,19 @@ def is_not_applicable(raw: Any) -> bool:
         return False
     text = _SPACES.sub("", _to_ascii(clean_text(raw)))
     return text in NOT_APPLICABLE or bool(_NOT_APPLICABLE_LABEL.match(text))
+
+
+COMPARABLE_MIN = 10  # characters: a shorter text (“无”, “加强管理”) says too little to be copied
+
+
+def comparable_text(text: str, names: tuple[str, ...] = ()) -> str:
+    """A text as two copies of it compare: the department `names` in it, spaces, punctuation,
+    digits and letter case left out ("执行率65.6%，偏低。" and "执行率 70%,偏低" are one text).
+    "" where what is left is shorter than COMPARABLE_MIN characters."""
+    for name in names:
+        if name:
+            text = text.replace(name, "")
+    kept = "".join(
+        ch for ch in unicodedata.normalize("NFKC", text).casefold() if not (unicodedata.category(ch)[0] in "PZSC" or ch.isdigit())
+    )
+    return kept if len(kept) >= COMPARABLE_MIN else ""

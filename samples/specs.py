@@ -259,6 +259,16 @@ ITEMS = [
 ]
 
 
+def _items(execution: str, goals: str, advice: str) -> list[dict]:
+    """A department's own 存在问题 and 相关建议 (evaluators who copy another department's are
+    what B04 finds: the samples do not)."""
+    return [
+        {"类别": "存在问题", "内容": execution, "关联指标": "预算执行率"},
+        {"类别": "存在问题", "内容": goals, "关联指标": "绩效目标合理性"},
+        {"类别": "相关建议", "内容": advice},
+    ]
+
+
 def _analysis(scores):
     by = {}
     for r in scores:
@@ -313,7 +323,11 @@ FUNDS_ERRORS = _department(
         "fields": {"报告预算执行率": 0.9636},
     },
     CLEAN_SCORES,
-    ITEMS,
+    _items(
+        "基层农技推广补助资金拨付滞后，部分乡镇年底才到位",
+        "农业项目绩效目标以工作量为主，缺少效益指标",
+        "按农时分批拨付补助资金，及时跟踪乡镇支出进度",
+    ),
     _analysis(CLEAN_SCORES),
 )
 
@@ -335,7 +349,11 @@ SCORING_ERRORS = _department(
         "fields": {"报告预算执行率": 0.9847},
     },
     _bad_scores,
-    ITEMS,
+    _items(
+        "家庭医生签约服务经费结算不及时，跨年结转较多",
+        "公共卫生服务项目的满意度调查样本偏少",
+        "建立签约服务经费按季度结算机制，扩大满意度调查样本",
+    ),
     _analysis(CLEAN_SCORES),
     {"评价结论": {"fields": {"评价得分": 92, "评价等级": "良", "其他需要说明的事项": "无"}}},
 )
@@ -353,7 +371,11 @@ GOALS_ERRORS = _department(
         "fields": {"报告预算执行率": 0.975},
     },
     CLEAN_SCORES,
-    ITEMS,
+    _items(
+        "城市更新项目开工晚于计划，年度支出集中在第四季度",
+        "保障性住房配套设施的绩效指标未写明完成时限",
+        "编制项目年度实施计划，按月调度保障房配套工程进度",
+    ),
     _analysis(CLEAN_SCORES),
     {
         "绩效目标": [
@@ -442,7 +464,11 @@ YUAN = _department(
         "fields": {"报告预算执行率": 0.98},
     },
     CLEAN_SCORES,
-    ITEMS,
+    _items(
+        "道路养护资金以元为单位填报，与其他报表口径不一致",
+        "公路养护项目缺少路况指数等质量指标",
+        "统一以万元填报资金，补充路况指数、优良路率等质量指标",
+    ),
     _analysis(CLEAN_SCORES),
     {"基本信息": {"评价类型": "单位自评"}},
 )

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("perfeval.model", "perfeval.formulas", "perfeval.catalogue"),
     ("perfeval.config", "perfeval.read", "perfeval.template"),
     ("perfeval.inbox", "perfeval.scoring", "perfeval.fill", "perfeval.cache", "perfeval.results"),
-    ("perfeval.historydb",),
+    ("perfeval.historydb", "perfeval.analysis"),
     ("perfeval.checks",),
     ("perfeval.outputs",),
     ("perfeval.pipeline", "perfeval.mail", "perfeval.api"),

@@ -62,7 +62,7 @@ def test_a_later_year_is_compared_with_the_earlier_one_in_every_output(two_years
     for out, dep, filled in ((tmp_path / "out2022", d22, False), (tmp_path / "out2023", d23, True)):
         ws = openpyxl.load_workbook(out / SUMMARY_NAME)["总览"]
         header = [c.value for c in ws[S.TABLE_HEADER + 1]]
-        assert header[:25] == names and header[21:25] == ["上年得分", "得分变化", "上年预算执行率", "执行率变化"]
+        assert header[:26] == names and header[21:25] == ["上年得分", "得分变化", "上年预算执行率", "执行率变化"]
         row = [c.value for c in ws[S.TABLE_HEADER + 2]]
         if filled:
             assert row[21] == pytest.approx(d22.total_score) and row[22] == pytest.approx(2)
@@ -177,21 +177,29 @@ def test_a_history_of_a_newer_perfeval_is_refused(tmp_path):
         H.History(history)
 
 
-def test_a_history_of_an_earlier_perfeval_is_migrated_after_a_copy_is_kept(two_years, monkeypatch):
-    """A step added to MIGRATIONS (as a later release adds one) runs on a file at the current
-    version, after the file is copied beside itself; its records stay."""
-    tmp_path, history, _, _ = two_years
-    old_version = H.SCHEMA_VERSION
-    monkeypatch.setattr(H, "MIGRATIONS", (*H.MIGRATIONS, "CREATE TABLE notes (key TEXT, year INTEGER, text TEXT)"))
-    monkeypatch.setattr(H, "SCHEMA_VERSION", old_version + 1)
+def test_a_history_of_an_earlier_perfeval_is_migrated_after_a_copy_is_kept(tmp_path):
+    """A file of schema 1 (before the 评价结论 texts were kept): copied beside itself, then
+    given the steps it lacks; its records stay and can be compared with."""
+    history = tmp_path / "h.sqlite"
+    db = sqlite3.connect(history)
+    db.executescript(H.MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO runs VALUES (1, '2023-03-01T10:00:00+08:00', '2023-03-01', '/in', '/out', 1, 1, 0, 0, 0, '0.1.0')")
+    db.execute(
+        "INSERT INTO results VALUES ('编码:A', 2022, '甲局', 'A', '甲局.xlsx', '00', 'v1', '可受理', '', 88.5, 100, '良', 1,"
+        " 100, NULL, 100, 90, 10, 1.0, 0.9, 0, 0, 0, 1)"
+    )
+    db.commit()
+    db.close()
+    assert H.SCHEMA_VERSION > 1
     with H.History(history) as h:
-        assert h.backup == history.with_name(f"{history.name}.v{old_version}.bak") and h.backup.is_file()
-        assert [y.year for y in h.years()] == [2022, 2023]
-        assert h.db.execute("PRAGMA user_version").fetchone()[0] == old_version + 1
-        h.db.execute("SELECT * FROM notes").fetchall()
-    copy = sqlite3.connect(history.with_name(f"{history.name}.v{old_version}.bak"))
-    assert copy.execute("PRAGMA user_version").fetchone()[0] == old_version
-    assert copy.execute("SELECT count(*) FROM results").fetchone()[0] == 2
+        assert h.backup == history.with_name(f"{history.name}.v1.bak") and h.backup.is_file()
+        assert h.db.execute("PRAGMA user_version").fetchone()[0] == H.SCHEMA_VERSION
+        (before,) = h.earlier("编码:A", 2023)
+        assert (before.year, before.total_score, before.grade, before.texts) == (2022, 88.5, "良", ())
+    copy = sqlite3.connect(history.with_name(f"{history.name}.v1.bak"))
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert copy.execute("SELECT name FROM sqlite_master WHERE name = 'texts'").fetchall() == []
     copy.close()
 
 
@@ -203,3 +211,61 @@ def test_a_sqlite_file_that_is_not_a_history_is_refused(tmp_path):
     db.close()
     with pytest.raises(H.HistoryError, match="不是 perfeval 的历史记录"):
         H.History(other)
+
+
+def _rows(spec):
+    return [r for r in spec["指标评分"] if isinstance(r, dict) and r.get("三级指标")]
+
+
+def test_what_last_year_already_pointed_out_is_marked_in_every_output(tmp_path, make_workbook):
+    """整改: a finding given again at the same place is marked 上年已指出 (one at another place
+    is not), and a 存在问题 written again is a B05; the report's 相关建议 takes them up."""
+    history = tmp_path / "h.sqlite"
+    s22, s23 = year_spec(2022, 2750.5), year_spec(2023, 3290.5)
+    for spec in (s22, s23):
+        _rows(spec)[2]["扣分原因"] = ""  # 绩效目标合理性: points lost, no reason given, both years
+    _rows(s22)[1].update({"得分": 2.5})  # 预算编制科学性: only in 2022
+    _rows(s23)[3].update({"得分": 2.5})  # 资金使用合规性: only in 2023
+    make_workbook(s22, name="文旅.xlsx", folder=tmp_path / "in2022")
+    make_workbook(s23, name="文旅.xlsx", folder=tmp_path / "in2023")
+    r22 = process(tmp_path / "in2022", tmp_path / "out2022", Settings(), date(2023, 3, 1), reports=False, history=history)
+    r23 = process(tmp_path / "in2023", tmp_path / "out2023", Settings(), date(2024, 3, 1), reports=True, history=history)
+    (d,) = r23.departments
+    w04 = {f.location: f.previously for f in d.findings if f.code == "W04"}
+    assert len(w04) == 2 and sorted(w04.values(), key=str) == [2022, None], w04
+    told = {(f.code, f.location) for f in r22.findings}
+    repeated = [f for f in d.findings if f.previously is not None]
+    assert {(f.code, f.location) for f in repeated} == {(f.code, f.location) for f in d.findings} & told
+    assert all(f in r23.findings for f in repeated), "the run's list holds the marked findings too"
+    b05 = [f for f in d.findings if f.code == "B05"]
+    assert {f.filled for f in b05} == {"预算执行进度前松后紧，第四季度支出占比偏高", "加强预算执行进度管理，均衡支出"}
+
+    out = tmp_path / "out2023"
+    ws = openpyxl.load_workbook(out / SUMMARY_NAME)["总览"]
+    assert ws.cell(S.TABLE_HEADER + 1, 26).value == "上年已指出数" and ws.cell(S.TABLE_HEADER + 2, 26).value == len(repeated)
+    ws = openpyxl.load_workbook(out / SUMMARY_NAME)["异常清单"]
+    assert ws.cell(S.FINDINGS_HEADER + 1, 11).value == "上年已指出"
+    marks = [ws.cell(r, 11).value for r in range(S.FINDINGS_HEADER + 2, ws.max_row + 1) if ws.cell(r, 5).value == "W04"]
+    assert sorted(marks, key=str) == ["2022 年已指出", None]
+    rows = (out / "findings.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].endswith(",上年已指出") and sum(1 for line in rows if line.endswith(",2022")) == len(repeated)
+    book = openpyxl.load_workbook(out / d.outputs["workbook"])["需要修改的问题"]
+    assert f"其中 {len(repeated)} 条上年评价已经指出" in book["A2"].value
+    assert [book.cell(r, 9).value for r in range(5, book.max_row + 1) if book.cell(r, 3).value == "W04"].count("2022 年已指出") == 1
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(out / d.outputs["report"]).paragraphs)
+    sentence = next(line for line in text.splitlines() if "2022年度评价已经指出的" in line)
+    assert "“预算执行进度前松后紧，第四季度支出占比偏高”" in sentence and "本年仍然存在" in sentence
+    assert "扣分原因”" in sentence or "等 " in sentence  # W04 named, or counted where more than three
+
+
+def test_without_an_earlier_year_nothing_is_marked(tmp_path, make_workbook):
+    spec = year_spec(2023, 3290.5)
+    _rows(spec)[2]["扣分原因"] = ""
+    make_workbook(spec, name="文旅.xlsx", folder=tmp_path / "in")
+    r = process(tmp_path / "in", tmp_path / "out", Settings(), date(2024, 3, 1), reports=False, history=tmp_path / "h.sqlite")
+    assert any(f.code == "W04" for f in r.findings) and all(f.previously is None for f in r.findings)
+    assert not any(f.code == "B05" for f in r.findings)
+    ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["总览"]
+    assert ws.cell(S.TABLE_HEADER + 2, 26).value is None, "no earlier year: unknown, not 0"

@@ -86,7 +86,7 @@ def test_every_sheet_prints_on_a4_with_its_titles_and_page_numbers(run):
         assert ws.print_options.horizontalCentered, ws.title
         assert ws.page_margins.left == ws.page_margins.right == 0.4 and ws.page_margins.footer == 0.3, ws.title
     assert FOOTER == "&L&A&C" + PAGE_NUMBERS
-    assert len(summary.worksheets) == 4 + len(books)
+    assert len(summary.worksheets) == 4 + len(books) + 1, "总览 … 统计, the departments, 分析"
 
 
 def fits(ws) -> tuple:
@@ -139,10 +139,10 @@ def test_overview_ends_with_total_and_mean_rows_outside_the_filter(run):
     ws = summary["总览"]
     header = [c.value for c in ws[4]]
     assert header[: len(EARLIER_COLUMNS)] == EARLIER_COLUMNS, "no existing column moves or is renamed"
-    assert header[len(EARLIER_COLUMNS) :] == ["提示数", "上年得分", "得分变化", "上年预算执行率", "执行率变化"]
+    assert header[len(EARLIER_COLUMNS) :] == ["提示数", "上年得分", "得分变化", "上年预算执行率", "执行率变化", "上年已指出数"]
     deps, after = overview_rows(ws)
     assert len(deps) == len(result.departments)
-    assert ws.auto_filter.ref == f"A4:Y{4 + len(deps)}", "the filter (and sorting) takes the departments only"
+    assert ws.auto_filter.ref == f"A4:Z{4 + len(deps)}", "the filter (and sorting) takes the departments only"
     assert all(v is None for v in after[0]), "a blank row: a script reading up to the first empty row stops there"
     total, mean = after[1], after[2]
     assert total[0] == "合计" and mean[0] == "平均" and all(v is None for v in total[1:4])
@@ -286,7 +286,7 @@ def test_long_lines_wrap_within_the_sheet(tmp_path, make_workbook):
     results, fixes = book[DB.RESULTS_SHEET], book[DB.FIXES_SHEET]
     assert "A1:G1" in {str(r) for r in results.merged_cells.ranges} and results["A1"].alignment.wrap_text
     assert results.row_dimensions[1].height > 22
-    assert "A1:H1" in {str(r) for r in fixes.merged_cells.ranges}
+    assert "A1:I1" in {str(r) for r in fixes.merged_cells.ranges}
     project = next(r for r in results.iter_rows() if r[0].value == "项目名称")[1]
     assert project.alignment.wrap_text and results.row_dimensions[project.row].height > 15
     sheet = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME).worksheets[4]

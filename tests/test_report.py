@@ -214,4 +214,4 @@ def test_hostile_names_land_inside_outdir(tmp_path, make_workbook):
     assert all(out.resolve() in p.resolve().parents for p in files)
     assert len(list((out / "departments").iterdir())) == len(names) == len(result.departments)
     wb = openpyxl.load_workbook(out / "绩效评价汇总.xlsx")
-    assert len(wb.sheetnames) == 4 + len(names)
+    assert len(wb.sheetnames) == 4 + len(names) + 1  # and 分析

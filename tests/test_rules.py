@@ -13,6 +13,7 @@ import hashlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -700,6 +701,17 @@ def _yuan(spec: Spec) -> Spec:
     return _scaled(spec, 10000)
 
 
+def _said(spec: Spec, *problems: str, advice: str = "") -> Spec:
+    """The department's 评价结论 items: these 存在问题, and one 相关建议: `advice`, else one of
+    its own (its code in it: a department's name is left out where texts are compared)."""
+    code = spec["基本信息"]["部门编码"]
+    spec["评价结论"]["items"] = [
+        *({"类别": "存在问题", "内容": text} for text in problems),
+        {"类别": "相关建议", "内容": advice or f"按{code}类职责清单细化本年度的绩效目标"},
+    ]
+    return spec
+
+
 def _books(*specs: Spec) -> list[tuple[str, Spec | bytes]]:
     return [(f"{i:02d}.xlsx", s) for i, s in enumerate(specs)]
 
@@ -712,6 +724,8 @@ class BatchCase:
     files: list[tuple[str, Spec | bytes]]  # the inbox: a workbook filled from each spec, the bytes as they are
     hits: list[tuple[str, str]] | None = None  # where it fires: every (file, 工作表!单元格), sorted
     severity: Severity | None = None  # of its findings, as the catalogue has it
+    # an earlier year's inbox, processed first into a results history the batch is compared with
+    earlier: list[tuple[str, Spec]] | None = None
     departments: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -766,6 +780,65 @@ BATCH_CASES = [
         [*_books(_variant("A", "甲")), ("~01.XLSX", _variant("B", "乙"))],
     ),
     BatchCase(
+        "B04",
+        True,
+        "one 存在问题 in two departments, its figures, punctuation and the department's own name changed",
+        _books(
+            _said(_variant("A", "甲局"), "甲局预算执行进度前松后紧，第四季度支出占比 45.2%", "政府采购程序不够规范严谨"),
+            _said(_variant("B", "乙局"), "会议费支出超出年初预算较多", "乙局预算执行进度前松后紧 第四季度支出占比38%。"),
+            _said(_variant("C", "丙局"), "固定资产账实不符的情况较多"),
+        ),
+        hits=[("00.xlsx", "评价结论!B7"), ("01.xlsx", "评价结论!B8")],
+        severity=Severity.INFO,
+    ),
+    BatchCase(
+        "B04",
+        False,
+        "texts alike but different in substance, a department repeating itself, and a short common phrase",
+        _books(
+            _said(
+                _variant("A", "甲局"),
+                "预算执行进度前松后紧，第四季度支出占比偏高",
+                "预算执行进度前松后紧，第四季度支出占比偏高。",
+                "加强管理",
+            ),
+            _said(_variant("B", "乙局"), "预算执行进度前松后紧，第三季度支出占比偏高", "加强管理"),
+        ),
+    ),
+    BatchCase(
+        "B04",
+        False,
+        "one department in two files (a corrected copy: B01's)",
+        _books(
+            _said(_variant("A", "甲局"), "政府采购程序不够规范，有3项采购未公开"),
+            _said(_variant("A", "甲局（更正）"), "政府采购程序不够规范，有3项采购未公开"),
+        ),
+    ),
+    BatchCase(
+        "B05",
+        True,
+        "a 存在问题 and a 相关建议 written again the next year, figures and punctuation changed",
+        _books(
+            _said(_variant("A", "甲局", 评价年度=2023), "政府采购程序不够规范，2023年有3项采购未公开", "固定资产账实不符的情况较多"),
+        ),
+        hits=[("00.xlsx", "评价结论!B7"), ("00.xlsx", "评价结论!B9")],
+        severity=Severity.INFO,
+        earlier=[("甲局2022.xlsx", _said(_variant("A", "甲局", 评价年度=2022), "政府采购程序不够规范：2022 年有 5 项采购未公开。"))],
+    ),
+    BatchCase(
+        "B05",
+        False,
+        "the same problem in another department's earlier year, and this department's earlier problem put otherwise",
+        _books(_said(_variant("A", "甲局", 评价年度=2023), "政府采购程序不够规范，2023年有3项采购未公开")),
+        earlier=[
+            (
+                "甲局2022.xlsx",
+                _said(_variant("A", "甲局", 评价年度=2022), "政府采购未按规定公开的项目较多", advice="按季度分解预算执行计划并跟踪进度"),
+            ),
+            ("乙局2022.xlsx", _said(_variant("B", "乙局", 评价年度=2022), "政府采购程序不够规范，2022年有5项采购未公开")),
+        ],
+    ),
+    BatchCase(
         "F11",
         True,
         "amounts typed in 元: 10000× the others",
@@ -782,7 +855,7 @@ BATCH_CASES = [
 ]
 
 
-def _batch(tmp_path: Path, make_workbook, files: list[tuple[str, Spec | bytes]]):
+def _batch(tmp_path: Path, make_workbook, files: list[tuple[str, Spec | bytes]], earlier: list[tuple[str, Spec]] | None = None):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name, content in files:
@@ -791,12 +864,22 @@ def _batch(tmp_path: Path, make_workbook, files: list[tuple[str, Spec | bytes]])
         else:
             make_workbook(content, name=name, folder=inbox)
     found, skipped = discover(inbox)
-    return analyze(found, Settings(), skipped)
+    if not earlier:
+        return analyze(found, Settings(), skipped)
+    from perfeval.historydb import History, attach_earlier
+    from perfeval.pipeline import process
+
+    for name, content in earlier:
+        make_workbook(content, name=name, folder=tmp_path / "earlier")
+    history = tmp_path / "history.sqlite"
+    process(tmp_path / "earlier", tmp_path / "earlier-out", Settings(), date(2023, 3, 1), reports=False, history=history)
+    with History(history) as h:
+        return analyze(found, Settings(), skipped, before_batch=lambda deps: attach_earlier(h, deps))
 
 
 @pytest.mark.parametrize("case", BATCH_CASES, ids=_id)
 def test_batch_rule(tmp_path, make_workbook, case: BatchCase):
-    deps, findings = _batch(tmp_path, make_workbook, case.files)
+    deps, findings = _batch(tmp_path, make_workbook, case.files, case.earlier)
     assert len(deps) == case.departments, "every department is kept (duplicates too)"
     hits = [f for f in findings if f.code == case.code]
     if case.fires:

@@ -34,7 +34,7 @@ def test_summary_sheets(outputs):
     wb = openpyxl.load_workbook(out / SUMMARY_NAME)
     names = wb.sheetnames
     assert names[:4] == ["总览", "指标得分", "异常清单", "统计"]
-    assert len(names) == 4 + 7
+    assert len(names) == 4 + 7 + 1 and names[-1] == "分析"
     assert "兰州新区科技发展局" in names
     ov = wb["总览"]
     assert [c.value for c in ov[4]][: len(OVERVIEW_COLUMNS) - 1] == [c for c, _ in OVERVIEW_COLUMNS][:-1]

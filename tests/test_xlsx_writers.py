@@ -270,7 +270,7 @@ def test_sample_books_open_as_workbooks(departments):
     wb = openpyxl.load_workbook(io.BytesIO(own_book(dep)))
     assert wb.sheetnames == list(DB.SHEETS)
     fixes = wb[DB.FIXES_SHEET]
-    assert fixes.auto_filter.ref == f"A4:H{4 + len(dep.findings)}" and fixes.freeze_panes == "A5"
+    assert fixes.auto_filter.ref == f"A4:I{4 + len(dep.findings)}" and fixes.freeze_panes == "A5"
     assert fixes.cell(row=5, column=6).value == dep.findings[0].message
     results = wb[DB.RESULTS_SHEET]
     link = next(c for row in results.iter_rows() for c in row if c.hyperlink)

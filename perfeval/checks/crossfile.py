@@ -6,8 +6,8 @@ from collections import Counter, defaultdict
 
 from .. import schema as S
 from ..config import Settings
-from ..model import Cell, Department, Severity
-from ..values import normalize_label
+from ..model import Cell, Department, Severity, a1
+from ..values import comparable_text, normalize_label, quote
 from .registry import Batch, Hit, hit, rule
 
 
@@ -77,3 +77,73 @@ def skipped(batch: Batch, s: Settings):
     """收件箱中有文件被跳过（锁定文件、非工作簿）"""
     for item in batch.skipped:
         yield None, item.file, Hit("", 0, 0, f"已跳过“{item.file}”：{item.reason}")
+
+
+@rule("B04", Severity.INFO, batch=True)
+def copied_text(batch: Batch, s: Settings):
+    """存在问题或相关建议的文字与本批次其他部门雷同"""
+    seen: dict[str, list[tuple[Department, int]]] = defaultdict(list)  # the text as copies compare → where it stands
+    for dep in batch.departments:
+        if not dep.readable:
+            continue
+        mine: set[str] = set()
+        for i, (_, content, *_) in enumerate(dep.texts):
+            key = comparable_text(content, (dep.name,))
+            if key and key not in mine:  # a department repeating itself is not a copy of another
+                mine.add(key)
+                seen[key].append((dep, i))
+    who = {d.file: identity(d) or d.file for d in batch.departments}  # one department in two files is B01's
+    for places in seen.values():
+        if len({who[d.file] for d, _ in places}) < 2:
+            continue
+        for dep, i in places:
+            category, content, sheet, row, col = dep.texts[i]
+            others = [(d, j) for d, j in places if who[d.file] != who[dep.file]]
+            if not others:
+                continue
+            first, j = others[0]
+            _, _, their_sheet, their_row, their_col = first.texts[j]
+            where = f"{their_sheet}!{a1(their_row, their_col)}"
+            more = f"等 {len(others)} 个部门" if len(others) > 1 else ""
+            yield (
+                dep,
+                dep.file,
+                Hit(
+                    sheet,
+                    row,
+                    col,
+                    f"{category or '评价结论'}“{quote(content, 40)}”与{first.name or first.file}（{first.file}，{where}）{more}的文字雷同"
+                    "（不计标点、数字和部门名称）；请确认是按本部门的实际情况写的，而不是照抄",
+                    content,
+                    "、".join(sorted(d.name or d.file for d, _ in others)),
+                ),
+            )
+
+
+@rule("B05", Severity.INFO, batch=True)
+def repeated_from_earlier_year(batch: Batch, s: Settings):
+    """存在问题或相关建议的文字与本部门往年的评价雷同"""
+    for dep in batch.departments:
+        before = dep.previous  # from the results history: `perfeval check` has none
+        if before is None or not dep.readable:
+            continue
+        names = (dep.name, before.name)
+        told: dict[str, str] = {}
+        for category, content in before.texts:
+            told.setdefault(comparable_text(content, names), category)
+        told.pop("", None)
+        for category, content, sheet, row, col in dep.texts:
+            then = told.get(comparable_text(content, names))
+            if then is None:
+                continue
+            if category == then == "存在问题":
+                message = (
+                    f"存在问题“{quote(content, 40)}”在 {before.year} 年度的评价中已经指出（文字雷同）：可能尚未整改；"
+                    "请在本年的评价中写明整改情况，或写出本年的实际问题"
+                )
+            else:
+                message = (
+                    f"{category or '评价结论'}“{quote(content, 40)}”与 {before.year} 年度评价的{then}文字雷同（不计标点、数字和部门名称）；"
+                    "请确认是按本年的实际情况写的，而不是沿用上年的文字"
+                )
+            yield dep, dep.file, Hit(sheet, row, col, message, content, str(before.year))

@@ -19,12 +19,15 @@ from ..model import Department
 from .department_sheet import PRINT as RESULTS_PRINT
 from .department_sheet import department_sheet
 from .fastbook import CONSTANT_PARTS, Book, Template
-from .xlsxkit import CELL_STYLES, STYLE_SPECS, Styles, Writer, fit_cells, page_setup, spec_key
+from .xlsxkit import CELL_STYLES, STYLE_SPECS, Styles, Writer, fit_cells, page_setup, previously_text, spec_key
 
 RESULTS_SHEET = "评价结果"
 FIXES_SHEET = "需要修改的问题"
 SHEETS = (RESULTS_SHEET, FIXES_SHEET)
-FIX_COLUMNS = (("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16))
+FIX_COLUMNS = (
+    *(("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16)),
+    ("上年已指出", 8),  # 整改: the year the same was pointed out (the results history); appended
+)
 FIXES_WIDTH = sum(width for _, width in FIX_COLUMNS)
 FIXES_HEADER = 3  # 0-based row of the fixes' header
 # landscape, one page wide, the header on every page
@@ -70,6 +73,9 @@ def _fixes(w: Writer, dep: Department, run_date: date) -> None:
         f"共 {len(dep.findings)} 条（错误 {dep.errors}，警告 {dep.warnings}）。请按“工作表”“单元格”所指位置修改原工作簿后重新提交；"
         f"“错误”必须改正，“警告”请核实并说明，“提示”供参考。生成日期：{run_date.isoformat()}"
     )
+    repeated = sum(1 for f in dep.findings if f.previously is not None)
+    if repeated:
+        note += f"。其中 {repeated} 条上年评价已经指出（见“上年已指出”列），请一并说明整改情况"
     if not dep.findings:
         note = f"审核未发现问题。生成日期：{run_date.isoformat()}"
     w.line(1, note, "subtitle", FIXES_WIDTH, last)
@@ -86,6 +92,7 @@ def _fixes(w: Writer, dep: Department, run_date: date) -> None:
         w.text(r, 5, f.message, st.wrap)
         w.text(r, 6, f.filled, st.wrap)
         w.text(r, 7, f.computed, st.wrap)
+        w.text(r, 8, previously_text(f.previously))
         fit_cells(ws, r, (f.message, widths[5]), (f.filled, widths[6]), (f.computed, widths[7]))
     if dep.findings:
         ws.autofilter(hr, 0, hr + len(dep.findings), last)

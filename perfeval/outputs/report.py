@@ -28,7 +28,7 @@ from ..atomic import write_bytes_atomic
 from ..checks.funds import FORMULAS as EXECUTION_FORMULAS
 from ..model import Cell, Department, Finding, LevelScore, Row, Severity, Status, WorkbookData
 from ..scoring import ratio
-from ..values import clean_text, normalize_label
+from ..values import clean_text, normalize_label, quote
 from . import docx_render
 
 DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
@@ -192,6 +192,9 @@ def report_context(dep: Department, run_date: date, organization: str = "") -> d
     suggestions, suggestions_note = listed_suggestions, ""
     if not suggestions and (deductions or rate_issues):
         suggestions, suggestions_note = _drafted_suggestions(deductions, rate_issues), DRAFTED
+    unresolved = unresolved_text(dep)
+    if unresolved:  # 整改: what the earlier year's evaluation said and still stands
+        suggestions = [*suggestions, unresolved]
     execution_formula = "实际支出资金 ÷ 调整后预算" if dep.adjusted is not None else "实际支出资金 ÷ 实际到位资金（预算未调整）"
     findings = [
         {"severity": f.severity.value, "code": f.code, "location": f.location or "—", "message": _t(f.message)} for f in dep.findings
@@ -614,6 +617,31 @@ def _status_texts(dep: Department, year_text: str) -> dict[str, str]:
         "status_banner": "",
         "verdict": f"经综合评价，{subject}得分{score}分，评价等级为“{grade}”。{comparison_text(dep)}",
     }
+
+
+def unresolved_text(dep: Department) -> str:
+    """整改: a 相关建议 on what the department's latest earlier evaluation already pointed out
+    and still stands this year (the same finding at the same place, or a 存在问题 written
+    again: B05); "" where nothing is."""
+    before = dep.previous
+    if before is None:
+        return ""
+    from .. import catalogue
+
+    # the problems the evaluators listed again first, then the findings given again
+    said = [f"“{quote(f.filled, 30)}”" for f in dep.findings if f.code == "B05" and f.message.startswith("存在问题")]
+    for f in dep.findings:
+        if f.previously is not None and f.severity is not Severity.INFO:
+            entry = catalogue.get(f.code)
+            said.append(f"“{entry.title if entry else f.code}”")
+    said = list(dict.fromkeys(said))  # each once, in the order found
+    if not said:
+        return ""
+    listed = "、".join(said[:3]) + (f"等 {len(said)} 项" if len(said) > 3 else "")
+    return (
+        f"{before.year}年度评价已经指出的{listed}本年仍然存在，建议制定整改清单，明确责任和时限，"
+        "在下一年度评价中说明整改情况（本条由评价组根据历年评价结果整理）"
+    )
 
 
 def comparison_text(dep: Department) -> str:

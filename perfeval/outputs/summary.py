@@ -34,6 +34,7 @@ from .xlsxkit import (
     internal_link,
     new_workbook,
     page_setup,
+    previously_text,
     sheet_names,
     wrapped_lines,
 )
@@ -99,6 +100,7 @@ OVERVIEW_COLUMNS = (
     ("得分变化", 7),
     ("上年预算执行率", 9),
     ("执行率变化", 9),
+    ("上年已指出数", 8),  # 整改: findings the department was also given in its latest earlier year
 )
 CHANGE_FORMAT = "+0.00;-0.00;0.00"  # a score's change, signed
 RATE_CHANGE_FORMAT = "+0.00%;-0.00%;0.00%"  # a rate's change, signed (percentage points)
@@ -115,6 +117,7 @@ FINDING_COLUMNS = (
     ("填报值", 16),
     ("计算值", 16),
     ("明细", 6),
+    ("上年已指出", 8),  # 整改 (the results history): appended, no column moves
 )
 TABLE_HEADER = 3  # 0-based row of the header of 总览, 指标得分 and 异常清单
 FINDINGS_HEADER = TABLE_HEADER
@@ -148,7 +151,9 @@ def _write(result: RunResult, path: Path) -> None:
         first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
         where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
-    if result.history is not None:  # last: the sheets before it keep their places
+    # added after the first release, after the departments: the sheets before keep their places
+    _analysis(SummaryWriter(wb.add_worksheet(ANALYSIS_SHEET), st), result)
+    if result.history is not None:
         _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
     wb.close()
@@ -158,6 +163,49 @@ def _title(w: Writer, text: str, result: RunResult) -> None:
     w.ws.write_string(0, 0, text, w.st.title)
     w.ws.write_string(1, 0, f"生成日期：{result.run_date.isoformat()}　部门数：{len(result.departments)}　由 perfeval 生成", w.st.subtitle)
     w.ws.set_row(0, 22)
+
+
+# --- 分析 ------------------------------------------------------------------------------------
+
+ANALYSIS_SHEET = "分析"
+
+
+def _analysis(w: Writer, result: RunResult) -> None:
+    """The batch's analytics (perfeval.analysis): one table under another, each with its title
+    and a line saying what it lists."""
+    from ..analysis import analysis_tables
+
+    st, ws = w.st, w.ws
+    _title(w, "批次分析", result)
+    tables = analysis_tables(result)
+    widths: dict[int, float] = {}
+    for table in tables:
+        for c, column in enumerate(table.columns):
+            widths[c] = max(widths.get(c, 0.0), column.width)
+    for c, width in widths.items():
+        ws.set_column(c, c, width)
+    total = sum(widths.values())
+    last_col = max(widths, default=0)
+    styles = {"text": st.wrap, "number": None, "rate": st.rate, "integer": st.integer}
+    r = TABLE_HEADER - 1
+    for table in tables:
+        w.line(r, table.title, "section", total, last_col)
+        w.line(r + 1, table.note, "subtitle", total, last_col)
+        r += 2
+        w.header(r, tuple((c.header, widths[i]) for i, c in enumerate(table.columns)))
+        for row in table.rows or ((table.empty,),):
+            r += 1
+            texts = []
+            for c, (column, value) in enumerate(zip(table.columns, row, strict=False)):
+                if isinstance(value, str) or value is None:
+                    w.text(r, c, value or "", st.wrap)
+                    texts.append((value or "", widths[c]))
+                else:
+                    w.num(r, c, value, styles[column.kind])
+            fit_cells(ws, r, *texts)
+        r += 2
+    ws.freeze_panes(TABLE_HEADER - 1, 0)
+    page_setup(ws, **WIDE, repeat=(0, 1))
 
 
 # --- 历年对比 --------------------------------------------------------------------------------
@@ -320,6 +368,7 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         else:
             for c in range(21, 25):
                 w.text(r, c, "")
+        w.num(r, 25, sum(1 for f in d.findings if f.previously is not None) if before is not None else None, st.integer)
         fit_cells(ws, r, (d.name, wide[0]), (d.eval_type, wide[3]), (d.file, wide[16]), (d.status_reason, wide[19]))
     last = hr + max(len(deps), 1)
     ws.autofilter(hr, 0, last, last_col)  # the departments only: the 合计 and 平均 rows stay put
@@ -505,6 +554,7 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
             ws.write_url(r, 9, link, st.link, "查看")
         else:
             w.text(r, 9, "")
+        w.text(r, 10, previously_text(f.previously))
     last = hr + max(len(result.findings), 1)
     ws.autofilter(hr, 0, last, len(FINDING_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 0)

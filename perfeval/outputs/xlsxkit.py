@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 EXCEL_MAX_CELL = 32767
 TRUNCATED = "…（内容过长，已截断）"
-FIXED_SHEETS = ("总览", "指标得分", "异常清单", "统计", "历年对比")
+FIXED_SHEETS = ("总览", "指标得分", "异常清单", "统计", "分析", "历年对比")
 GRADE_COLORS = {"优": "#C6EFCE", "良": "#DDEBF7", "中": "#FFEB9C", "差": "#FFC7CE"}
 
 
@@ -82,6 +82,11 @@ def _clip_sheet_name(text: str, units: int) -> str:
 
 
 LINE_HEIGHT = 14.0  # points: one line of the layout's 10-point text
+
+
+def previously_text(year: int | None) -> str:
+    """A finding's 上年已指出 cell: the year the department was told the same, or blank."""
+    return "" if year is None else f"{year} 年已指出"
 
 
 def display_width(text: str) -> int:
@@ -233,7 +238,7 @@ class Writer:
         else:
             self.ws.write_number(r, c, value, fmt or self.st.number)
 
-    def header(self, r: int, columns: tuple[tuple[str, int], ...], c0: int = 0) -> None:
+    def header(self, r: int, columns: tuple[tuple[str, float], ...], c0: int = 0) -> None:
         for i, (label, width) in enumerate(columns):
             self.ws.write_string(r, c0 + i, label, self.st.header)
             self.ws.set_column(c0 + i, c0 + i, width)
