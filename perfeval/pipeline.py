@@ -299,7 +299,9 @@ def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet
         if workers is None:
             done = iter(list(done))  # run now: the summary below is written after them, as in a pool
         shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
-        summary_key = output_key("summary", result.run_date, shown, [(s.file, s.reason) for s in result.skipped])
+        # the sources' hashes too: the summary shows texts no department's JSON holds (分析)
+        sources = [d.source_sha256 for d in result.departments]
+        summary_key = output_key("summary", result.run_date, shown, sources, [(s.file, s.reason) for s in result.skipped])
         if not (use_cache and outputs.current(SUMMARY_NAME, summary_key)):
             write_summary(result, outputs.path(SUMMARY_NAME))
             outputs.add(SUMMARY_NAME, summary_key)
@@ -344,7 +346,9 @@ def _department_jobs(
         contents.append(content)
         for o in wanted_outputs:
             rel = dep.outputs[o.kind]
-            key = output_key(o.kind, result.run_date, variants[o.kind], content)
+            # the source's hash too: a report prints the goals, indicators and 存在问题 as typed,
+            # which the department's JSON does not hold
+            key = output_key(o.kind, result.run_date, variants[o.kind], dep.source_sha256, content)
             if not (use_cache and outputs.current(rel, key)):
                 todo.append((o.kind, rel, key))
         if todo:

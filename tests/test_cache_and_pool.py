@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -91,6 +92,23 @@ def test_a_changed_file_is_read_again_and_its_outputs_rewritten(inbox, tmp_path,
     assert after["departments/兰州新区文化和旅游局.xlsx"][1] != before["departments/兰州新区文化和旅游局.xlsx"][1]
     assert after["绩效评价汇总.xlsx"][1] != before["绩效评价汇总.xlsx"][1]
     assert after["departments/兰州新区农业农村局.xlsx"][0] == before["departments/兰州新区农业农村局.xlsx"][0]
+
+
+def test_a_text_no_figure_shows_is_in_the_outputs_of_the_next_run(inbox, tmp_path, make_workbook):
+    """A 存在问题 reworded (no figure, score or finding changes): the report, which prints it,
+    is written again; the other departments' outputs are not."""
+    out = tmp_path / "out"
+    process(inbox, out, Settings(), RUN_DATE)
+    before = _snapshot(out)
+    spec = clean_spec()
+    spec["评价结论"]["items"][1]["内容"] = "部分绩效指标未量化，满意度指标缺少目标值"
+    make_workbook(spec, name="02_兰州新区文化和旅游局.xlsx", folder=inbox)
+    result = process(inbox, out, Settings(), RUN_DATE)
+    dep = next(d for d in result.departments if d.file.startswith("02_"))
+    report = out / dep.outputs["report"]
+    assert "满意度指标缺少目标值" in zipfile.ZipFile(report).read("word/document.xml").decode("utf-8")
+    after = _snapshot(out)
+    assert after["reports/兰州新区农业农村局.docx"][0] == before["reports/兰州新区农业农村局.docx"][0]
 
 
 @pytest.mark.slow
