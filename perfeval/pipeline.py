@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import pool
 from .cache import Cache, output_key
@@ -295,6 +296,8 @@ def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet
         # back through the pool's pipe: megabytes sent that way would wait for this process,
         # busy with the summary, to read them
         side = workers.submit(_side_files, 0) if workers is not None else None
+        # the 分析 tables need pandas: a worker makes them, and this process never loads it
+        tables = workers.submit(_analysis_tables, 0).result if workers is not None else None
         done = pool.run_tasks(workers, _write_outputs, len(work.jobs))
         if workers is None:
             done = iter(list(done))  # run now: the summary below is written after them, as in a pool
@@ -303,7 +306,7 @@ def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet
         sources = [d.source_sha256 for d in result.departments]
         summary_key = output_key("summary", result.run_date, shown, sources, [(s.file, s.reason) for s in result.skipped])
         if not (use_cache and outputs.current(SUMMARY_NAME, summary_key)):
-            write_summary(result, outputs.path(SUMMARY_NAME))
+            write_summary(result, outputs.path(SUMMARY_NAME), tables)
             outputs.add(SUMMARY_NAME, summary_key)
         for rel, entry in side.result() if side is not None else _side_files(0):
             outputs.add_entry(rel, entry)
@@ -312,6 +315,15 @@ def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet
                 outputs.add_entry(rel, entry)
             if progress:
                 progress(dep_name)
+
+
+def _analysis_tables(_: int) -> list[Any]:
+    """The summary's 分析 tables (analysis.AnalysisTable): a worker's task."""
+    from .analysis import analysis_tables
+
+    work: Work = pool.work()
+    assert work.side is not None
+    return analysis_tables(work.side[0])
 
 
 def _side_files(_: int) -> list[tuple[str, Entry]]:

@@ -40,6 +40,9 @@ from .xlsxkit import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..analysis import AnalysisTable
     from ..model import Department
     from ..results import RunResult
 
@@ -126,13 +129,16 @@ EXECUTION_LINE = 0.9  # the 执行率 chart's reference line (总览 marks lower
 WIDE: dict[str, Any] = {"landscape": True, "fit": (1, 0)}
 
 
-def write_summary(result: RunResult, target: Path) -> Path:
+def write_summary(result: RunResult, target: Path, analysis: Callable[[], list[AnalysisTable]] | None = None) -> Path:
+    """The summary workbook. `analysis()`: the 分析 sheet's tables (perfeval.analysis), where
+    another process makes them (they need pandas, which this process need not load); made
+    here where not given."""
     with atomic_path(target) as tmp:
-        _write(result, tmp)
+        _write(result, tmp, analysis)
     return target
 
 
-def _write(result: RunResult, path: Path) -> None:
+def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None = None) -> None:
     wb = new_workbook(path, "绩效评价汇总", result.run_date)
     st = Styles(wb)
     deps = result.departments
@@ -152,7 +158,7 @@ def _write(result: RunResult, path: Path) -> None:
         where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
     # added after the first release, after the departments: the sheets before keep their places
-    _analysis(SummaryWriter(wb.add_worksheet(ANALYSIS_SHEET), st), result)
+    _analysis(SummaryWriter(wb.add_worksheet(ANALYSIS_SHEET), st), result, analysis)
     if result.history is not None:
         _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
@@ -170,14 +176,17 @@ def _title(w: Writer, text: str, result: RunResult) -> None:
 ANALYSIS_SHEET = "分析"
 
 
-def _analysis(w: Writer, result: RunResult) -> None:
+def _analysis(w: Writer, result: RunResult, analysis: Callable[[], list[AnalysisTable]] | None) -> None:
     """The batch's analytics (perfeval.analysis): one table under another, each with its title
     and a line saying what it lists."""
-    from ..analysis import analysis_tables
-
     st, ws = w.st, w.ws
     _title(w, "批次分析", result)
-    tables = analysis_tables(result)
+    if analysis is None:
+        from ..analysis import analysis_tables
+
+        tables = analysis_tables(result)
+    else:
+        tables = analysis()
     widths: dict[int, float] = {}
     for table in tables:
         for c, column in enumerate(table.columns):
