@@ -190,7 +190,7 @@ def test_a_failed_write_keeps_the_previous_summary(tmp_path, monkeypatch, pooled
     before = (out / SUMMARY_NAME).read_bytes()
     before_side = [(out / n).read_bytes() for n in side]
 
-    def crash(result, path):
+    def crash(result, path, analysis=None):
         Path(path).write_bytes(b"half a workbook")
         raise RuntimeError("disk on fire")
 
