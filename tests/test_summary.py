@@ -29,6 +29,31 @@ def outputs(tmp_path_factory):
     return result, out
 
 
+def test_analysis_sheet_lays_the_tables_on_one_grid(outputs):
+    """分析: the tables perfeval.analysis makes, one under another; a table's column takes as many
+    equal grid columns as its width asks (merged), so no table widens another's."""
+    from perfeval.analysis import analysis_tables
+
+    result, out = outputs
+    ws = openpyxl.load_workbook(out / SUMMARY_NAME)[summary_module.ANALYSIS_SHEET]
+    tables = analysis_tables(result)
+    values = [[v for v in row if v is not None] for row in ws.iter_rows(values_only=True)]
+    for table in tables:
+        title = values.index([table.title])
+        assert values[title + 1] == [table.note] and values[title + 2] == [c.header for c in table.columns]
+        shown = values[title + 3 : title + 3 + max(len(table.rows), 1)]
+        expected = [[v for v in row if v is not None and v != ""] for row in table.rows] or [[table.empty]]
+        assert [[v for v in row if v != ""] for row in shown] == expected, table.title
+    mismatch = next(t for t in tables if t.title.startswith("二"))
+    assert [row[0] for row in mismatch.rows] == ["兰州新区应急管理局"], "the sample graded 优 with 77% executed"
+    widths = {d.width for d in ws.column_dimensions.values() if d.width}
+    assert len(widths) == 1 and round(widths.pop()) in (
+        summary_module.ANALYSIS_UNIT,
+        summary_module.ANALYSIS_UNIT + 1,
+    )  # as Excel stores it
+    assert any(str(r).startswith("B") for r in ws.merged_cells.ranges), "wide columns are merged across the grid"
+
+
 def test_summary_sheets(outputs):
     result, out = outputs
     wb = openpyxl.load_workbook(out / SUMMARY_NAME)

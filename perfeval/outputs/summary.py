@@ -187,34 +187,50 @@ def _analysis(w: Writer, result: RunResult, analysis: Callable[[], list[Analysis
         tables = analysis_tables(result)
     else:
         tables = analysis()
-    widths: dict[int, float] = {}
-    for table in tables:
-        for c, column in enumerate(table.columns):
-            widths[c] = max(widths.get(c, 0.0), column.width)
-    for c, width in widths.items():
-        ws.set_column(c, c, width)
-    total = sum(widths.values())
-    last_col = max(widths, default=0)
-    styles = {"text": st.wrap, "number": None, "rate": st.rate, "integer": st.integer}
+    # the tables' columns differ: the sheet is a grid of equal columns, and a table's column
+    # takes as many of them as its width asks (merged), so that no table widens another's
+    spans = [[max(1, round(c.width / ANALYSIS_UNIT)) for c in t.columns] for t in tables]
+    grid = max((sum(x) for x in spans), default=1)
+    ws.set_column(0, grid - 1, ANALYSIS_UNIT)
+    total = grid * ANALYSIS_UNIT
+    styles = {"text": st.wrap, "number": st.text, "rate": st.rate, "integer": st.integer}
     r = TABLE_HEADER - 1
-    for table in tables:
-        w.line(r, table.title, "section", total, last_col)
-        w.line(r + 1, table.note, "subtitle", total, last_col)
+    for table, span in zip(tables, spans, strict=True):
+        w.line(r, table.title, "section", total, grid - 1)
+        w.line(r + 1, table.note, "subtitle", total, grid - 1)
         r += 2
-        w.header(r, tuple((c.header, widths[i]) for i, c in enumerate(table.columns)))
-        for row in table.rows or ((table.empty,),):
+        starts = [sum(span[:i]) for i in range(len(span))]
+        for start, k, column in zip(starts, span, table.columns, strict=True):
+            _cell(w, r, start, start + k - 1, column.header, st.header)
+        fit_cells(ws, r, *((c.header, k * ANALYSIS_UNIT) for c, k in zip(table.columns, span, strict=True)))
+        if not table.rows:  # a line saying so, across the table
+            r += 1
+            _cell(w, r, 0, sum(span) - 1, table.empty, st.text)
+        for row in table.rows:
             r += 1
             texts = []
-            for c, (column, value) in enumerate(zip(table.columns, row, strict=False)):
-                if isinstance(value, str) or value is None:
-                    w.text(r, c, value or "", st.wrap)
-                    texts.append((value or "", widths[c]))
-                else:
-                    w.num(r, c, value, styles[column.kind])
+            for start, k, column, value in zip(starts, span, table.columns, row, strict=True):
+                text = isinstance(value, str) or value is None
+                _cell(w, r, start, start + k - 1, value if value is not None else "", st.wrap if text else styles[column.kind])
+                if text:
+                    texts.append((value or "", k * ANALYSIS_UNIT))
             fit_cells(ws, r, *texts)
         r += 2
     ws.freeze_panes(TABLE_HEADER - 1, 0)
     page_setup(ws, **WIDE, repeat=(0, 1))
+
+
+ANALYSIS_UNIT = 9  # characters: the width of one column of the 分析 sheet's grid
+
+
+def _cell(w: Writer, r: int, c0: int, c1: int, value: Any, fmt: Any) -> None:
+    """`value` in the cells c0..c1 of row r (merged where more than one)."""
+    if c1 > c0:
+        w.ws.merge_range(r, c0, r, c1, "", fmt)
+    if isinstance(value, str):
+        w.text(r, c0, value, fmt)
+    else:
+        w.num(r, c0, value, fmt)
 
 
 # --- 历年对比 --------------------------------------------------------------------------------
