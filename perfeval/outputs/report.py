@@ -601,7 +601,7 @@ def _status_texts(dep: Department, year_text: str) -> dict[str, str]:
             "score_text": "未评分",
             "grade_text": "—",
             "status_banner": f"【未评分】{UNSCORED_PREFIX}{reason}。本报告不给出得分和等级，补正后重新评价。",
-            "verdict": f"{subject}暂无法评分：{reason}。",
+            "verdict": f"{subject}暂无法评分：{reason}。{comparison_text(dep)}",
         }
     if dep.status is Status.PENDING:
         return {
