@@ -181,7 +181,7 @@ def test_killed_run_leaves_the_previous_summary(tmp_path):
         "import os, signal\nfrom pathlib import Path\nfrom datetime import date\n"
         "import perfeval.outputs.summary as s\nfrom perfeval.config import Settings\nfrom perfeval.pipeline import process\n"
         "real = s._write\n"
-        "def killed(result, path):\n    real(result, path)\n    Path(path).write_bytes(Path(path).read_bytes()[:1000])\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "def killed(result, path, *rest):\n    real(result, path, *rest)\n    Path(path).write_bytes(Path(path).read_bytes()[:1000])\n    os.kill(os.getpid(), signal.SIGKILL)\n"
         "s._write = killed\n"
         f"process(Path({str(INBOX)!r}), Path({str(out)!r}), Settings(), date(2025, 1, 1))\n"
     )
