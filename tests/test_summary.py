@@ -336,3 +336,19 @@ def test_text_that_looks_like_rich_text_xml_reads_back_as_that_text(tmp_path, ma
         assert found == (name, True, True)
     else:
         assert found != (name, True, True)
+
+
+def test_a_large_batch_summary_is_the_same_workbook_made_through_temp_files(outputs, tmp_path, monkeypatch):
+    """Beyond IN_MEMORY_MAX departments the XML parts go through temp files beside the summary
+    (memory): the workbook is the same, part for part (xlsxwriter dates a zip's entries
+    differently in the two ways, each the same on every run), and no temp file stays."""
+    result, _ = outputs
+    summary_module.write_summary(result, tmp_path / "memory.xlsx")
+    monkeypatch.setattr(summary_module, "IN_MEMORY_MAX", 0)
+    folder = tmp_path / "through-files"
+    folder.mkdir()
+    summary_module.write_summary(result, folder / "files.xlsx")
+    parts = [zipfile.ZipFile(p) for p in (tmp_path / "memory.xlsx", folder / "files.xlsx")]
+    assert [i.filename for i in parts[0].infolist()] == [i.filename for i in parts[1].infolist()]
+    assert all(parts[0].read(name) == parts[1].read(name) for name in parts[0].namelist())
+    assert [p.name for p in folder.iterdir()] == ["files.xlsx"]

@@ -295,15 +295,18 @@ def page_setup(ws: Any, *, landscape: bool, repeat: tuple[int, int], fit: tuple[
     ws.set_footer(FOOTER)
 
 
-def new_workbook(path: Path | BinaryIO, title: str, run_date: date) -> xlsxwriter.Workbook:
+def new_workbook(path: Path | BinaryIO, title: str, run_date: date, in_memory: bool = True) -> xlsxwriter.Workbook:
     """An xlsxwriter workbook that writes strings as strings, dated by the run (byte-stable
-    output), into a file or a buffer."""
+    output), into a file or a buffer. `in_memory`: each XML part is made in memory (faster:
+    no temp file per part) rather than in a temp file beside `path` (a file: all parts at
+    once in memory would cost hundreds of megabytes for a workbook of thousands of sheets)."""
     import xlsxwriter  # here, not at the top: a department book never needs it
 
-    wb = xlsxwriter.Workbook(
-        str(path) if isinstance(path, Path) else path,
-        # in_memory: no temp file per XML part (they cost more than the XML itself)
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
-    )
+    options: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    if in_memory or not isinstance(path, Path):
+        options["in_memory"] = True
+    else:
+        options["tmpdir"] = str(path.parent)  # the outputs' own disk (and folder, removed with it)
+    wb = xlsxwriter.Workbook(str(path) if isinstance(path, Path) else path, options)
     wb.set_properties({"title": title, "author": "perfeval", "created": datetime.combine(run_date, time(0, 0))})
     return wb
