@@ -656,6 +656,42 @@ def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: t
 
 @main.command(context_settings=CONTEXT)
 @help_option
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 打印")
+def profiles(as_json: bool) -> None:
+    """列出 perfeval 认识的表样（工作簿的版式）：能读取的（perfeval-v1 模板），和能认出、尚不能读取的各地自评表。
+
+    收件箱中的工作簿是后一种表样时，perfeval 给出一条 S02 说明它是哪种表样（不计算得分），而不是逐张列出缺少的工作表。
+    """
+    import json
+
+    from .profiles import profiles as known
+
+    if as_json:
+        rows = [
+            {
+                "id": p.id,
+                "name": p.name,
+                "source": p.source,
+                "readable": p.readable,
+                "sheets": list(p.sheets),
+                "signature": list(p.signature),
+            }
+            for p in known()
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    lines = []
+    for p in known():
+        lines.append(f"{p.id}  {p.name}（{'可读取' if p.readable else '能识别，尚不能读取'}）")
+        lines.append(f"    工作表：{'、'.join(p.sheets) if p.sheets else '一张表，名称不限'}")
+        lines.append(f"    识别标签：{'、'.join(p.signature)}")
+        if p.source:
+            lines.append(f"    来源：{p.source}")
+    click.echo("\n".join(lines))
+
+
+@main.command(context_settings=CONTEXT)
+@help_option
 @click.argument("code", required=False, metavar="[代码]")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印（全部规则为列表，单条规则为对象）")
 def rules(code: str | None, as_json: bool) -> None:

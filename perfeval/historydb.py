@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 DEFAULT_NAME = "perfeval-history.sqlite"
 LOCK_WAIT = 5.0  # seconds to wait for another program's lock before giving up
-PROFILE = "v1"  # the workbook layout read (contract v1: the only one so far)
 
 # Each step takes the file from version i to i + 1 (PRAGMA user_version). Never edit a step
 # that has shipped: add one.
@@ -338,7 +337,7 @@ class History:
                 d.code,
                 d.file,
                 d.source_sha256,
-                PROFILE,
+                d.data.profile,
                 d.status.value if d.status else "",
                 d.status_reason,
                 d.total_score,

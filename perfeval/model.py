@@ -13,6 +13,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from .profiles import CONTRACT
 from .values import clean_text, is_blank
 
 
@@ -124,7 +125,7 @@ NOT_LOADED: Any = _NotLoaded()
 
 # what the main process uses of a read once the worker has checked it: the summary, the
 # batch rules, the results JSON and the department workbooks need no more
-LIGHT_FIELDS = ("path", "file", "read_error", "sheets", "info", "funds")
+LIGHT_FIELDS = ("path", "file", "read_error", "sheets", "profile", "info", "funds")
 
 
 @dataclass
@@ -135,6 +136,9 @@ class WorkbookData:
     file: str
     read_error: str | None = None
     sheets: list[str] = field(default_factory=list)
+    # the layout (表样) it is in: profiles.CONTRACT where read as such, the id of another
+    # layout it was recognised as, "" where it fits none
+    profile: str = ""
     info: Row = field(default_factory=dict)
     funds: dict[str, Row] = field(default_factory=dict)
     funds_fields: Row = field(default_factory=dict)
@@ -169,6 +173,11 @@ class WorkbookData:
                 value = {label: _plain(row) for label, row in value.items()}
             state[name] = value
         return _workbook_data, (state,)
+
+    @property
+    def in_other_layout(self) -> bool:
+        """Recognised as a layout (表样) other than the contract's: nothing of it was read."""
+        return self.profile not in ("", CONTRACT)
 
     def light(self) -> WorkbookData:
         """A copy with only LIGHT_FIELDS: the rest NOT_LOADED."""
@@ -210,7 +219,7 @@ def _workbook_data(state: dict[str, Any]) -> WorkbookData:
 # that can only ever decode to data. Decoding checks every field and cell, so that a damaged
 # or edited entry is refused (the file is then simply read again), never half used.
 
-READ_FORMAT = 1  # bump whenever WorkbookData, Cell or Note change shape
+READ_FORMAT = 2  # bump whenever WorkbookData, Cell or Note change shape
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_TYPES: frozenset[type] = frozenset(_SCALARS)
 
@@ -352,6 +361,7 @@ def _plain_read(data: WorkbookData, finite: Any = None) -> dict[str, Any]:
         "format": READ_FORMAT,
         "read_error": data.read_error,
         "sheets": data.sheets,
+        "profile": data.profile,
         "notes": [[n.code, n.hit.sheet, n.hit.row, n.hit.col, n.hit.message, n.hit.filled, n.hit.computed] for n in data.notes],
         # rows as their numbers of cells, in this order: funds, _ROW_FIELDS, _ROW_LIST_FIELDS
         "funds": [[label, cells.row(row)] for label, row in data.funds.items()],
@@ -367,7 +377,7 @@ def _plain_read(data: WorkbookData, finite: Any = None) -> dict[str, Any]:
 
 
 _PLAIN_KEYS = frozenset(
-    {"format", "read_error", "sheets", "funds", "notes", "cells", *_ROW_FIELDS, *_ROW_LIST_FIELDS, *_INT_FIELDS, *_COLUMN_FIELDS}
+    {"format", "read_error", "sheets", "profile", "funds", "notes", "cells", *_ROW_FIELDS, *_ROW_LIST_FIELDS, *_INT_FIELDS, *_COLUMN_FIELDS}
 )
 
 
@@ -383,6 +393,7 @@ def decode_read(blob: bytes, path: Path, file: str) -> WorkbookData:
     fields: dict[str, Any] = {
         "read_error": None if error is None else _typed(error, str, "read_error"),
         "sheets": [_typed(s, str, "sheet name") for s in _typed(plain["sheets"], list, "sheets")],
+        "profile": _typed(plain["profile"], str, "profile"),
         "notes": _notes_in(plain["notes"]),
     }
     funds = _typed(plain["funds"], list, "funds")

@@ -20,6 +20,7 @@ from . import schema as S
 from .formulas import formula_cells
 from .guard import MAX_FILE_BYTES, inspect_container, too_large
 from .model import Cell, Hit, Note, Row, WorkbookData, a1
+from .profiles import CONTRACT, Profile, closest
 from .values import (
     BLANK_CHARS,
     MAX_NUMBER,
@@ -296,6 +297,40 @@ def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = N
     return best
 
 
+LAYOUT_SHEETS = 3  # of a workbook in another layout, the sheets whose labels are compared
+LAYOUT_ROWS = 200  # and their rows
+
+
+def layout_labels(content: bytes, max_bytes: int, names: list[str]) -> set[str]:
+    """The labels (normalized texts) of a workbook's first sheets, to tell its layout: read
+    only where it holds none of the contract's sheets, through the same guard."""
+    import python_calamine as pc
+
+    first = set(names[:LAYOUT_SHEETS])
+    checked = inspect_container(content, max_bytes, load=lambda sheet: sheet in first)
+    if checked.reason:
+        return set()
+    labels: set[str] = set()
+    try:
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(checked.content or content))
+        for name in names[:LAYOUT_SHEETS]:
+            for row in wb.get_sheet_by_name(name).to_python(nrows=LAYOUT_ROWS):
+                labels.update(normalize_label(v) for v in row if isinstance(v, str) and v.strip())
+    except Exception:  # noqa: BLE001 - only a hint: a sheet that cannot be read tells nothing
+        return labels
+    return labels
+
+
+def _other_layout(profile: Profile, found: list[str]) -> str:
+    """S02's message for a workbook recognised as another layout than the contract's."""
+    shown = "、".join(f"“{x}”" for x in found[:4]) + (f"等 {len(found)} 个" if len(found) > 4 else "")
+    return (
+        f"此工作簿是“{profile.name}”（含该表样的标签{shown}），perfeval 目前只能读取 perfeval-v1 模板"
+        f"（工作表：{'、'.join(S.CONTRACT_SHEETS)}），不能直接读取这种表样，不计算得分；"
+        "请把内容转填到模板（perfeval template 生成）后重新提交"
+    )
+
+
 def _missing_sheet(sheet: str, names: list[str]) -> str:
     """S02's message: the sheet is missing; where another sheet's name is close, it is named."""
     others = {normalize_label(n): clean_text(n) for n in names if normalize_label(n) not in S.CONTRACT_SHEETS}
@@ -408,6 +443,15 @@ class Reader:
             return self.data
         grids = opened.grids
         self.data.sheets = list(grids)
+        if not opened.candidates:  # none of the contract's sheets: perhaps another layout
+            match = closest(layout_labels(content, self.max_bytes, opened.names))
+            if match is not None and not match[0].readable:
+                profile, found = match
+                self.data.profile = profile.id
+                self.note("S02", Cell(opened.names[0] if opened.names else ""), _other_layout(profile, found))
+                return self.data
+        else:
+            self.data.profile = CONTRACT
         for sheet in S.CONTRACT_SHEETS:
             same = opened.candidates.get(sheet)
             if not same:

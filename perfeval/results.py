@@ -176,6 +176,7 @@ def _json_head(d: Department) -> dict[str, Any]:
         "total_score": _r(d.total_score),
         "score_rate": _r(d.score_rate),
         "grade": d.grade,
+        "profile": d.data.profile,
     }
 
 

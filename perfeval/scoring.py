@@ -190,6 +190,11 @@ def unscorable(data: WorkbookData) -> str:
     """Why the total score cannot be computed from this read, in Chinese; "" where it can."""
     if data.read_error:
         return f"文件无法读取（{data.read_error}）"
+    if data.in_other_layout:
+        from .profiles import by_id
+
+        layout = by_id(data.profile)
+        return f"工作簿是“{layout.name if layout else data.profile}”，不是 perfeval-v1 模板，perfeval 目前不能读取"
     if not data.scores_header_row:
         return f"“{S.SHEET_SCORES}”表缺失，或找不到它的表头"
     missing = [label for key, label in (("weight", "分值"), ("score", "得分")) if key not in data.scores_columns]

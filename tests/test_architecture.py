@@ -17,7 +17,16 @@ PACKAGE = ROOT / "perfeval"
 # Lowest first. A module may import from a lower layer, or from its own package at its own
 # layer (checks.funds → checks.registry); never upward. A new module must be placed here.
 LAYERS: list[tuple[str, ...]] = [
-    ("perfeval.version", "perfeval.values", "perfeval.schema", "perfeval.names", "perfeval.atomic", "perfeval.guard", "perfeval.pool"),
+    (
+        "perfeval.version",
+        "perfeval.values",
+        "perfeval.profiles",
+        "perfeval.schema",
+        "perfeval.names",
+        "perfeval.atomic",
+        "perfeval.guard",
+        "perfeval.pool",
+    ),
     ("perfeval.publish",),
     ("perfeval.model", "perfeval.formulas", "perfeval.catalogue"),
     ("perfeval.config", "perfeval.read", "perfeval.template"),

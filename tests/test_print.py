@@ -139,10 +139,10 @@ def test_overview_ends_with_total_and_mean_rows_outside_the_filter(run):
     ws = summary["总览"]
     header = [c.value for c in ws[4]]
     assert header[: len(EARLIER_COLUMNS)] == EARLIER_COLUMNS, "no existing column moves or is renamed"
-    assert header[len(EARLIER_COLUMNS) :] == ["提示数", "上年得分", "得分变化", "上年预算执行率", "执行率变化", "上年已指出数"]
+    assert header[len(EARLIER_COLUMNS) :] == ["提示数", "上年得分", "得分变化", "上年预算执行率", "执行率变化", "上年已指出数", "表样"]
     deps, after = overview_rows(ws)
     assert len(deps) == len(result.departments)
-    assert ws.auto_filter.ref == f"A4:Z{4 + len(deps)}", "the filter (and sorting) takes the departments only"
+    assert ws.auto_filter.ref == f"A4:AA{4 + len(deps)}", "the filter (and sorting) takes the departments only"
     assert all(v is None for v in after[0]), "a blank row: a script reading up to the first empty row stops there"
     total, mean = after[1], after[2]
     assert total[0] == "合计" and mean[0] == "平均" and all(v is None for v in total[1:4])

@@ -35,6 +35,9 @@ class Rule:
     func: Callable
     batch: bool = False
     needs_data: bool = True  # skipped for files that could not be read
+    # also run on a workbook recognised as another layout than the contract's (only what
+    # says so: the contract's rules have nothing of it to look at)
+    other_layouts: bool = False
 
     @property
     def title(self) -> str:
@@ -44,11 +47,11 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, severity: Severity, *, batch: bool = False, needs_data: bool = True):
+def rule(code: str, severity: Severity, *, batch: bool = False, needs_data: bool = True, other_layouts: bool = False):
     def register(func: Callable) -> Callable:
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, severity, func, batch, needs_data)
+        RULES[code] = Rule(code, severity, func, batch, needs_data, other_layouts)
         return func
 
     return register
@@ -80,6 +83,8 @@ def check_department(dep: Department, settings: Settings) -> None:
         for code in sorted(RULES):
             r = RULES[code]
             if r.batch or code in settings.disabled or (r.needs_data and not dep.readable):
+                continue
+            if dep.data.in_other_layout and not r.other_layouts:
                 continue
             found.extend(_stamp(r, dep.name, dep.file, h) for h in r.func(dep, settings))
     finally:

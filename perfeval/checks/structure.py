@@ -12,14 +12,14 @@ from ..values import EMAIL, normalize_label, normalize_nature, quote
 from .registry import Hit, hit, notes, rule
 
 
-@rule("S01", Severity.ERROR, needs_data=False)
+@rule("S01", Severity.ERROR, needs_data=False, other_layouts=True)
 def unreadable(dep: Department, s: Settings) -> Iterator[Hit]:
     """文件无法作为工作簿读取"""
     if dep.data.read_error:
         yield Hit("", 0, 0, f"无法读取文件“{dep.file}”：{dep.data.read_error}")
 
 
-@rule("S02", Severity.ERROR)
+@rule("S02", Severity.ERROR, other_layouts=True)
 def missing_sheet(dep: Department, s: Settings) -> Iterator[Hit]:
     """缺少合同规定的工作表"""
     yield from notes(dep, "S02")

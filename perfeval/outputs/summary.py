@@ -104,6 +104,7 @@ OVERVIEW_COLUMNS = (
     ("上年预算执行率", 9),
     ("执行率变化", 9),
     ("上年已指出数", 8),  # 整改: findings the department was also given in its latest earlier year
+    ("表样", 12),  # the layout the workbook is in (perfeval.profiles)
 )
 CHANGE_FORMAT = "+0.00;-0.00;0.00"  # a score's change, signed
 RATE_CHANGE_FORMAT = "+0.00%;-0.00%;0.00%"  # a rate's change, signed (percentage points)
@@ -168,6 +169,16 @@ def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTa
         _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
     wb.close()
+
+
+def layout_name(profile_id: str) -> str:
+    """A layout's name as 总览 shows it: v1 short, another in full, "未识别" where none fits."""
+    from ..profiles import CONTRACT, by_id
+
+    if profile_id == CONTRACT:
+        return "v1 模板"
+    layout = by_id(profile_id)
+    return layout.name if layout else "未识别"
 
 
 def _title(w: Writer, text: str, result: RunResult) -> None:
@@ -399,6 +410,7 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
             for c in range(21, 25):
                 w.text(r, c, "")
         w.num(r, 25, sum(1 for f in d.findings if f.previously is not None) if before is not None else None, st.integer)
+        w.text(r, 26, layout_name(d.data.profile), st.wrap)
         fit_cells(ws, r, (d.name, wide[0]), (d.eval_type, wide[3]), (d.file, wide[16]), (d.status_reason, wide[19]))
     last = hr + max(len(deps), 1)
     ws.autofilter(hr, 0, last, last_col)  # the departments only: the 合计 and 平均 rows stay put

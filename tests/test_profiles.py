@@ -1,0 +1,109 @@
+"""Layouts (表样, issue #15, first part): a workbook in a known real-world layout is told which
+one, in one S02, never scored; the contract's workbooks are read as v1; a workbook that fits no
+layout keeps the list of the sheets it lacks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from perfeval.cli import main
+from perfeval.config import Settings
+from perfeval.model import Status
+from perfeval.outputs import SUMMARY_NAME
+from perfeval.outputs import summary as S
+from perfeval.pipeline import analyze, process
+from perfeval.profiles import MATCH_MIN, closest, profiles
+
+from .conftest import CLEAN_FILE
+
+NATIONAL = [
+    ["项目支出绩效自评表（2022年度）"],
+    ["项目名称", "某某经费"],
+    ["主管部门", "某市某局", "实施单位", "某市某局某科"],
+    ["项目资金（万元）", "年初预算数", "全年预算数（A）", "全年执行数（B）", "分值", "执行率（B/A）", "得分"],
+    ["年度资金总额：", 500, 520, 510, 10, "98.08%", 9.8],
+    ["其中：本年财政拨款", 500, 520, 510, "-", "-", "-"],
+    ["年度总体目标", "预期目标", "实际完成情况"],
+    [None, "完成培训任务", "完成年度目标。"],
+    ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    ["产出指标", "数量指标", "培训人次", "≥50人次", "62人次", 10, 10, None],
+    ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "85%", 80, 76, "宣传不足"],
+    ["总分", None, None, None, None, 100, 95.8, None],
+]
+CHONGQING = [
+    ["部门整体绩效自评表"],
+    ["年初预算数", "全年预算数", "全年执行数", "执行率", "权重", "得分"],
+    [1000, 1000, 950, "95%", 10, 9.5],
+    ["指标名称", "计量单位", "指标性质", "年初指标值", "调整指标值", "全年完成值", "得分系数", "指标权重", "指标得分", "是否核心指标"],
+    ["培训人次", "人次", "定量", 50, 60, 62, "100%", 10, 10, "是"],
+]
+
+
+def sheet(path, rows, title="Sheet1"):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_the_shipped_profiles_name_their_layouts():
+    ids = [p.id for p in profiles()]
+    assert ids[0] == "v1" and {"national", "sichuan", "chongqing", "tianjin"} <= set(ids)
+    assert [p.id for p in profiles() if p.readable] == ["v1"]
+    assert all(p.name and len(p.signature) >= 5 for p in profiles())
+
+
+@pytest.mark.parametrize(("rows", "layout"), [(NATIONAL, "national"), (CHONGQING, "chongqing")])
+def test_a_workbook_in_another_layout_is_told_so_and_never_scored(tmp_path, rows, layout):
+    path = sheet(tmp_path / "自评表.xlsx", rows)
+    (dep,), findings = analyze([(path, path.name)], Settings())
+    assert dep.data.profile == layout and dep.status is Status.UNSCORED and dep.total_score is None
+    assert [f.code for f in dep.findings] == ["S02"], "one finding: not five missing sheets, nor the rules of v1"
+    (f,) = dep.findings
+    name = next(p.name for p in profiles() if p.id == layout)
+    assert f.sheet == "Sheet1" and f"此工作簿是“{name}”" in f.message and "perfeval template" in f.message
+    assert name in dep.status_reason
+
+
+def test_a_workbook_that_fits_no_layout_is_listed_the_sheets_it_lacks(tmp_path):
+    """A near miss: a few of the national form's labels (fewer than MATCH_MIN of them)."""
+    rows = [["项目名称", "某某经费"], ["年初预算数", 500], ["总分", 100], ["备注", "无"]]
+    found = len(next(p for p in profiles() if p.id == "national").found({"项目名称", "年初预算数", "总分", "备注"}))
+    assert 0 < found / 9 < MATCH_MIN
+    path = sheet(tmp_path / "其他.xlsx", rows)
+    (dep,), _ = analyze([(path, path.name)], Settings())
+    assert dep.data.profile == "" and dep.status is Status.UNSCORED
+    assert sorted(f.sheet for f in dep.findings if f.code == "S02") == sorted(["基本信息", "资金情况", "绩效目标", "指标评分", "评价结论"])
+
+
+def test_the_contracts_workbook_is_read_as_v1_and_a_near_label_is_not_a_layout():
+    (dep,), _ = analyze([(CLEAN_FILE, CLEAN_FILE.name)], Settings())
+    assert dep.data.profile == "v1" and dep.status is Status.ACCEPTED
+    assert closest({"部门名称", "评价年度", "一级指标"}) is None
+
+
+def test_the_layout_is_shown_in_the_overview_the_json_and_the_profiles_command(tmp_path):
+    (tmp_path / "in").mkdir()
+    sheet(tmp_path / "in" / "自评表.xlsx", NATIONAL)
+    (tmp_path / "in" / CLEAN_FILE.name).write_bytes(CLEAN_FILE.read_bytes())
+    result = process(tmp_path / "in", tmp_path / "out", Settings(), date(2024, 3, 1), reports=False)
+    ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["总览"]
+    header = [c.value for c in ws[S.TABLE_HEADER + 1]]
+    column = header.index("表样")
+    shown = {r[16]: r[column] for r in ws.iter_rows(min_row=S.TABLE_HEADER + 2, values_only=True) if r[16]}
+    assert shown == {CLEAN_FILE.name: "v1 模板", "自评表.xlsx": next(p.name for p in profiles() if p.id == "national")}
+    data = json.loads((tmp_path / "out" / "perfeval-results.json").read_text(encoding="utf-8"))
+    assert {d["file"]: d["profile"] for d in data["departments"]} == {CLEAN_FILE.name: "v1", "自评表.xlsx": "national"}
+    assert {d.file: d.status for d in result.departments}["自评表.xlsx"] is Status.UNSCORED
+    res = CliRunner().invoke(main, ["profiles"])
+    assert res.exit_code == 0 and "national  财政部一表式绩效自评表" in res.output and "能识别，尚不能读取" in res.output
+    listed = json.loads(CliRunner().invoke(main, ["profiles", "--json"]).output)
+    assert [p["id"] for p in listed] == [p.id for p in profiles()]
