@@ -269,3 +269,14 @@ def test_without_an_earlier_year_nothing_is_marked(tmp_path, make_workbook):
     assert not any(f.code == "B05" for f in r.findings)
     ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["总览"]
     assert ws.cell(S.TABLE_HEADER + 2, 26).value is None, "no earlier year: unknown, not 0"
+
+
+def test_the_department_reads_how_it_moved_in_its_own_workbook(two_years):
+    tmp_path, _, r22, r23 = two_years
+    for result, out, shown in ((r22, "out2022", False), (r23, "out2023", True)):
+        (d,) = result.departments
+        ws = openpyxl.load_workbook(tmp_path / out / d.outputs["workbook"])["评价结果"]
+        rows = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+        assert ("与往年比较" in rows) is shown
+        if shown:
+            assert rows["与往年比较"] == comparison_text(d) and rows["与往年比较"].startswith("得分较上年提高2分")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
 from ..model import Severity, Status
+from .wording import comparison_text
 from .xlsxkit import Writer, clip, fit_cells, internal_link, page_setup
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ def department_sheet(w: Writer, d: Department, findings_at: tuple[str, str, str]
         ("评价等级", d.grade),
         ("批次排名", d.rank),
     ]
+    if d.previous is not None:  # 比较法: the results history holds an earlier year
+        rows.append(("与往年比较", comparison_text(d) or f"历史记录中有 {d.previous.year} 年度的结果，没有可比较的得分和执行率"))
     if d.data.read_error:
         rows.append(("读取失败", d.data.read_error))
     for label, value in rows:

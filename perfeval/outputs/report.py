@@ -18,7 +18,6 @@ import re
 import warnings
 import zipfile
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from ..model import Cell, Department, Finding, LevelScore, Row, Severity, Status
 from ..scoring import ratio
 from ..values import clean_text, normalize_label, quote
 from . import docx_render
+from .wording import comparison_text, money_text, number_text, rate_text
 
 DEFAULT_TEMPLATE = "report-template.docx"  # package data (perfeval/data/), read with importlib.resources
 CHECK_DATE = date(2024, 1, 1)  # the report date of the made-up departments a template is tried with
@@ -54,52 +54,6 @@ def _lines(text: str) -> list[str]:
 def _info(dep: Department, key: str) -> str:
     cell = dep.data.info.get(key)
     return "" if cell is None else _t(cell.raw)
-
-
-def _decimal(x: float) -> Decimal:
-    """x as the decimal it stands for: the float's noise washed out first (2.3 / 20 is
-    0.11499999999999999 as a float, 0.115 as a figure), then its shortest repr (0.965, not the
-    binary 0.96499999999999996891), so that rounding half up gives what a reader gets by hand."""
-    return Decimal(repr(round(float(x), 10)))
-
-
-def round_half_up(x: float, places: int) -> Decimal:
-    """x rounded half up to `places` decimals (2.675 → 2.68, 96.5 → 97 with 0 places)."""
-    return _quantized(_decimal(x), places)
-
-
-def rate_text(x: float | None, places: int = 2) -> str:
-    """A rate (a fraction) as a percentage rounded half up: 0.965 → "97%" (places=0), 1.577
-    → "157.70%". values.format_rate rounds the binary float half to even ("96%" for 0.965):
-    what the report prints is what a reader gets rounding by hand."""
-    if x is None or not math.isfinite(x):
-        return ""
-    return f"{_quantized(_decimal(x) * 100, places)}%"
-
-
-_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(3)}
-
-
-def _quantized(x: Decimal, places: int) -> Decimal:
-    q = x.quantize(_QUANTA.get(places) or Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    return q if q else abs(q)  # never "-0.00"
-
-
-def money_text(x: float | None) -> str:
-    """万元 with two decimals, rounded half up, and thousands separators: 19,885.29."""
-    if x is None or not math.isfinite(x):
-        return ""
-    return f"{round_half_up(x, 2):,}"
-
-
-def number_text(x: float | None) -> str:
-    """A score or weight: at most two decimals, rounded half up, no trailing zeros (9.8, 10)."""
-    if x is None or not math.isfinite(x):
-        return ""
-    if float(x).is_integer() and abs(x) < 1e15:  # most of them: no Decimal needed
-        return str(int(x))
-    text = f"{round_half_up(x, 2):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _money(x: float | None) -> str:
@@ -642,32 +596,6 @@ def unresolved_text(dep: Department) -> str:
         f"{before.year}年度评价已经指出的{listed}本年仍然存在，建议制定整改清单，明确责任和时限，"
         "在下一年度评价中说明整改情况（本条由评价组根据历年评价结果整理）"
     )
-
-
-def comparison_text(dep: Department) -> str:
-    """How the department moved since its latest earlier year in the results history (比较法):
-    "较上年提高3.5分，预算执行率由82.10%升至96.40%。"; "" where there is nothing to compare."""
-    before = dep.previous
-    if before is None:
-        return ""
-    than = "较上年" if dep.year is not None and before.year == dep.year - 1 else f"较{before.year}年度"
-    parts = []
-    if dep.total_score is not None and before.total_score is not None and dep.status is not Status.UNSCORED:
-        change = round_half_up(dep.total_score - before.total_score, 2)
-        if change > 0:
-            parts.append(f"得分{than}提高{number_text(float(change))}分")
-        elif change < 0:
-            parts.append(f"得分{than}降低{number_text(float(-change))}分")
-        else:
-            parts.append(f"得分与{than.removeprefix('较')}持平")
-    if dep.execution_rate is not None and before.execution_rate is not None:
-        now, then = rate_text(dep.execution_rate), rate_text(before.execution_rate)
-        if now == then:
-            parts.append(f"预算执行率与{than.removeprefix('较')}持平（{now}）")
-        else:
-            verb = "升至" if dep.execution_rate > before.execution_rate else "降至"
-            parts.append(f"预算执行率由{than.removeprefix('较')}的{then}{verb}{now}")
-    return "，".join(parts) + "。" if parts else ""
 
 
 UNSCORED_PREFIX = "无法计算得分："
