@@ -39,6 +39,14 @@ def settings_options(func):
         help="设置文件（TOML），可关闭检查代码、修改等级分数线和阈值；也可用环境变量 PERFEVAL_CONFIG 指定",
     )
     @click.option("--disable", multiple=True, metavar="代码", help="关闭某条检查，如 --disable C09；可重复")
+    @click.option(
+        "--profile",
+        "profile_files",
+        multiple=True,
+        type=PathType(dir_okay=False),
+        metavar="文件",
+        help="另加表样文件（TOML，格式见 perfeval profiles）：这种表样的工作簿会被认出并说明；可重复",
+    )
     @click.option("--strict", is_flag=True, help="把“警告”也算作不通过（影响退出码）")
     @click.option("--traceback", is_flag=True, hidden=True, help="出错时显示 Python 调用栈（调试用）")
     @functools.wraps(func)
@@ -48,11 +56,11 @@ def settings_options(func):
     return wrapper
 
 
-def _settings(config: Path | None, disable: tuple[str, ...]):
+def _settings(config: Path | None, disable: tuple[str, ...], profile_files: tuple[Path, ...] = ()):
     from .config import SettingsError, load_settings
 
     try:  # disabled codes are checked against the rule catalogue, planned rules included
-        return load_settings(config, disable)
+        return load_settings(config, disable, profile_files=profile_files)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -210,6 +218,7 @@ def process(
     report_template: Path | None,
     config,
     disable,
+    profile_files: tuple[Path, ...],
     strict: bool,
     traceback: bool,
 ) -> None:
@@ -232,7 +241,7 @@ def process(
 
     if not inbox.is_dir():
         raise click.UsageError(f"收件箱文件夹不存在或不是文件夹：{inbox}")
-    settings = _settings(config, disable)
+    settings = _settings(config, disable, profile_files)
     if report_template is not None:  # before any work: a bad template would fail after the workbooks are written
         from .outputs.report import check_report_template
 
@@ -502,7 +511,7 @@ def show(outdir: Path, department: str | None, verbose: bool, open_summary: bool
 @click.argument("files", nargs=-1, type=PathType(), metavar="文件或文件夹...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印结果")
 @settings_options
-def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool, traceback: bool) -> None:
+def check(files: tuple[Path, ...], as_json: bool, config, disable, profile_files: tuple[Path, ...], strict: bool, traceback: bool) -> None:
     """提交前自查：按同样的规则检查工作簿，列出需要修改的单元格；不写任何文件。
 
     可同时给出多个工作簿和文件夹（文件夹：检查其中的全部工作簿，不进入子文件夹，跳过的文件说明原因），
@@ -538,7 +547,7 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, strict: bool,
         for where, s in skipped:
             click.echo(f"  已跳过 {where}：{s.reason}", err=True)
         raise click.UsageError(f"没有可检查的工作簿（.xlsx/.xlsm/.xlsb/.xls/.ods）：{'、'.join(str(f) for f in files)}")
-    settings = _settings(config, disable)
+    settings = _settings(config, disable, profile_files)
     with batch_gc():
         departments, findings = analyze(unique, settings, [s for _, s in skipped])
     result = RunResult(None, date.today(), departments, [s for _, s in skipped], findings)
@@ -657,15 +666,33 @@ def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: t
 @main.command(context_settings=CONTEXT)
 @help_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印")
-def profiles(as_json: bool) -> None:
+@click.option(
+    "--profile",
+    "profile_files",
+    multiple=True,
+    type=PathType(dir_okay=False),
+    metavar="文件",
+    help="连同这些表样文件中的表样一起列出（并检查它们）",
+)
+def profiles(as_json: bool, profile_files: tuple[Path, ...]) -> None:
     """列出 perfeval 认识的表样（工作簿的版式）：能读取的（perfeval-v1 模板），和能认出、尚不能读取的各地自评表。
 
     收件箱中的工作簿是后一种表样时，perfeval 给出一条 S02 说明它是哪种表样（不计算得分），而不是逐张列出缺少的工作表。
+    自己整理的表样写成同样格式的 TOML 文件（[[profile]]：id、name、signature 识别标签，可选 source、sheets），
+    用 --profile 文件 或设置文件的 [profiles] files 加入。
     """
     import json
 
+    from .profiles import ProfileError, load_file
     from .profiles import profiles as known
 
+    extra: list[Any] = []
+    try:
+        for f in profile_files:
+            extra.extend(load_file(f))
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
+    listed = known(tuple(extra))
     if as_json:
         rows = [
             {
@@ -676,12 +703,12 @@ def profiles(as_json: bool) -> None:
                 "sheets": list(p.sheets),
                 "signature": list(p.signature),
             }
-            for p in known()
+            for p in listed
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     lines = []
-    for p in known():
+    for p in listed:
         lines.append(f"{p.id}  {p.name}（{'可读取' if p.readable else '能识别，尚不能读取'}）")
         lines.append(f"    工作表：{'、'.join(p.sheets) if p.sheets else '一张表，名称不限'}")
         lines.append(f"    识别标签：{'、'.join(p.signature)}")

@@ -41,6 +41,7 @@ class Settings:
     max_file_mb: float = 50.0
     smtp: dict[str, Any] = field(default_factory=dict)
     organization: str = ""  # [report] organization: the 评价机构 signing the Word reports (落款)
+    profiles: tuple[Any, ...] = ()  # the user's layouts (profiles.Profile): --profile, [profiles] files
 
     def typed_rate_tolerance(self, raw: Any, max_fraction: float = 10.0) -> float:
         """How far a rate typed in a report may be from the computed one: `rate_tolerance`, or
@@ -125,6 +126,16 @@ def _read_file(path: Path, values: dict[str, Any], disabled: set[str]) -> None:
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
                     raise SettingsError(f"设置项 {key}.{sub} 应为数字，而不是“{v}”")
                 values[target] = float(v) / 100 if target in PERCENT_KEYS and v > 1 else float(v)
+        elif key == "profiles":
+            files = value.get("files") if isinstance(value, dict) else None
+            if (
+                not isinstance(value, dict)
+                or set(value) != {"files"}
+                or not isinstance(files, list)
+                or not all(isinstance(f, str) for f in files)
+            ):
+                raise SettingsError('设置项 [profiles] 应为 files = ["表样文件.toml"]（相对于设置文件所在的文件夹）')
+            values.setdefault("profile_files", []).extend(path.parent / f for f in files)
         elif key == "report":
             if not isinstance(value, dict):
                 raise SettingsError("设置项 [report] 应为表")
@@ -135,14 +146,25 @@ def _read_file(path: Path, values: dict[str, Any], disabled: set[str]) -> None:
                     raise SettingsError(f"设置项 report.organization 应为文字（加引号），而不是“{v}”")
                 values["organization"] = v.strip()
         else:
-            raise SettingsError(f"未知设置项：{key}{_did_you_mean(key)}（可用：disable、grades、thresholds、tolerances、report、smtp）")
+            raise SettingsError(
+                f"未知设置项：{key}{_did_you_mean(key)}（可用：disable、grades、thresholds、tolerances、report、profiles、smtp）"
+            )
 
 
 def _did_you_mean(key: str) -> str:
     """ "，您是不是要写 thresholds.execution_rate_min？" for the nearest valid key, or ""."""
     import difflib
 
-    valid = ["disable", "smtp", "report", "report.organization", *_KEYS, *(f"{k}.{sub}" for k, subs in _KEYS.items() for sub in subs)]
+    valid = [
+        "disable",
+        "smtp",
+        "report",
+        "report.organization",
+        "profiles",
+        "profiles.files",
+        *_KEYS,
+        *(f"{k}.{sub}" for k, subs in _KEYS.items() for sub in subs),
+    ]
     if "." not in key:  # a key written without its table: execution_rate_min for thresholds.execution_rate_min
         valid += [sub for subs in _KEYS.values() for sub in subs]
     near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
@@ -156,7 +178,12 @@ def _did_you_mean(key: str) -> str:
     return f"，您是不是要写 {meant}？"
 
 
-def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known_codes: Collection[str] | None = None) -> Settings:
+def load_settings(
+    path: Path | None = None,
+    disable: tuple[str, ...] = (),
+    known_codes: Collection[str] | None = None,
+    profile_files: tuple[Path, ...] = (),
+) -> Settings:
     """Defaults < file (`--config`, else $PERFEVAL_CONFIG) < options.
 
     `known_codes`: the rule codes that may be disabled, or None: every code of the rule
@@ -178,6 +205,20 @@ def load_settings(path: Path | None = None, disable: tuple[str, ...] = (), known
     unknown = sorted(d for d in disabled if d not in known)
     if unknown:
         raise SettingsError(f"未知的检查代码：{'、'.join(unknown)}（perfeval rules 列出全部代码）")
+    files = [*values.pop("profile_files", []), *profile_files]
+    if files:
+        from .profiles import ProfileError, load_file
+
+        extra: list[Any] = []
+        try:
+            for f in files:
+                extra.extend(load_file(f))
+        except ProfileError as exc:
+            raise SettingsError(str(exc)) from None
+        ids = [p.id for p in extra]
+        if len(set(ids)) < len(ids):
+            raise SettingsError(f"表样代号重复：{'、'.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+        values["profiles"] = tuple(extra)
     settings = replace(Settings(), **values, disabled=frozenset(disabled))
     if not settings.grade_excellent > settings.grade_good > settings.grade_pass:
         raise SettingsError("等级分数线应满足 优 > 良 > 中")

@@ -92,11 +92,11 @@ def _read_one(path: Path, name: str, settings: Settings, cache: Cache | None) ->
     if content is None:
         return WorkbookData(path, name, read_error=reason), None, "", False, ""
     digest = hashlib.sha256(content).hexdigest()
-    key = cache.read_key(path, content, max_bytes) if cache else ""
+    key = cache.read_key(path, content, max_bytes, settings.profiles) if cache else ""
     hit = cache.get_read(key, path, name) if cache else None
     if hit is not None:
         return hit[0], hit[1], key, True, digest
-    data = read_workbook(path, name, max_bytes, content=content)
+    data = read_workbook(path, name, max_bytes, content=content, profiles=settings.profiles)
     blob = encode_read(data) if cache else None
     return data, blob, key, False, digest
 

@@ -371,10 +371,13 @@ def _not_applicable(row: Row, filled: set[str], content_ids: list[str]) -> bool:
 
 
 class Reader:
-    def __init__(self, path: Path, file: str, max_bytes: int = MAX_FILE_BYTES, content: bytes | None = None):
+    def __init__(
+        self, path: Path, file: str, max_bytes: int = MAX_FILE_BYTES, content: bytes | None = None, profiles: tuple[Profile, ...] = ()
+    ):
         self.data = WorkbookData(path=path, file=file)
         self.max_bytes = max_bytes
         self.content = content
+        self.profiles = profiles  # the user's layouts (profiles.load_file), after the shipped ones
 
     def note(self, code: str, cell: Cell, message: str, filled: str = "") -> None:
         self.data.notes.append(Note(code, Hit(cell.sheet, cell.row, cell.col, message, filled)))
@@ -444,7 +447,7 @@ class Reader:
         grids = opened.grids
         self.data.sheets = list(grids)
         if not opened.candidates:  # none of the contract's sheets: perhaps another layout
-            match = closest(layout_labels(content, self.max_bytes, opened.names))
+            match = closest(layout_labels(content, self.max_bytes, opened.names), self.profiles)
             if match is not None and not match[0].readable:
                 profile, found = match
                 self.data.profile = profile.id
@@ -658,10 +661,12 @@ class Reader:
                 self.data.analysis.append(row)
 
 
-def read_workbook(path: Path, file: str | None = None, max_bytes: int = MAX_FILE_BYTES, content: bytes | None = None) -> WorkbookData:
+def read_workbook(
+    path: Path, file: str | None = None, max_bytes: int = MAX_FILE_BYTES, content: bytes | None = None, profiles: tuple[Profile, ...] = ()
+) -> WorkbookData:
     """Read one workbook; problems become notes or `read_error`, never exceptions.
 
     `content`: the file's bytes, already read (see read_bytes): then nothing is read from
     disk, so that a caller can hash and parse the very same bytes. Without it the file is
-    read once, with read_bytes."""
-    return Reader(path, file or path.name, max_bytes, content).read()
+    read once, with read_bytes. `profiles`: the user's layouts, to tell a workbook in one."""
+    return Reader(path, file or path.name, max_bytes, content, profiles).read()

@@ -31,9 +31,9 @@ def _count_reads(monkeypatch) -> list[str]:
     calls: list[str] = []
     real = pipeline.read_workbook
 
-    def counting(path, name, max_bytes, content=None):
+    def counting(path, name, max_bytes, content=None, **kwargs):
         calls.append(name)
-        return real(path, name, max_bytes, content=content)
+        return real(path, name, max_bytes, content=content, **kwargs)
 
     monkeypatch.setattr(pipeline, "read_workbook", counting)
     return calls

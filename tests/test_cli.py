@@ -227,7 +227,8 @@ def test_readme_settings_example_loads(tmp_path):
     from perfeval.config import load_settings
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    examples = [block.split("```", 1)[0] for block in readme.split("```toml")[1:]]
+    blocks = [block.split("```", 1)[0] for block in readme.split("```toml")[1:]]
+    examples = [b for b in blocks if not b.lstrip().startswith("[[profile]]")]
     assert len(examples) == 2
     for i, example in enumerate(examples):
         path = tmp_path / f"example{i}.toml"
@@ -237,6 +238,17 @@ def test_readme_settings_example_loads(tmp_path):
             assert s.disabled == {"C09", "G03"} and s.grade_excellent == 90 and s.execution_rate_min == pytest.approx(0.9)
         else:
             assert s.smtp["security"] == "starttls" and s.smtp["port"] == 587
+
+
+def test_readme_profile_example_loads(tmp_path):
+    from perfeval.profiles import load_file
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (example,) = [b.split("```", 1)[0] for b in readme.split("```toml")[1:] if b.lstrip().startswith("[[profile]]")]
+    path = tmp_path / "p.toml"
+    path.write_text(example, encoding="utf-8")
+    (profile,) = load_file(path)
+    assert profile.id == "gansu" and len(profile.signature) == 6 and not profile.readable
 
 
 def test_rounded_rate_tolerance_is_a_setting(tmp_path, make_workbook):

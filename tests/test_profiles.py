@@ -107,3 +107,68 @@ def test_the_layout_is_shown_in_the_overview_the_json_and_the_profiles_command(t
     assert res.exit_code == 0 and "national  财政部一表式绩效自评表" in res.output and "能识别，尚不能读取" in res.output
     listed = json.loads(CliRunner().invoke(main, ["profiles", "--json"]).output)
     assert [p["id"] for p in listed] == [p.id for p in profiles()]
+
+
+USER_PROFILE = """
+[[profile]]
+id = "gansu"
+name = "甘肃省部门整体支出绩效自评表（系统导出）"
+source = "本单位整理"
+signature = ["绩效目标完成情况", "年度预算数", "年度执行数", "指标名称", "指标完成值", "自评得分"]
+"""
+GANSU = [
+    ["部门整体支出绩效自评表"],
+    ["年度预算数", "年度执行数"],
+    [100, 95],
+    ["绩效目标完成情况"],
+    ["指标名称", "指标完成值", "自评得分"],
+    ["培训人次", 60, 10],
+]
+
+
+def test_a_user_written_profile_is_recognised_by_check_and_listed(tmp_path):
+    profile = tmp_path / "甘肃.toml"
+    profile.write_text(USER_PROFILE, encoding="utf-8")
+    book = sheet(tmp_path / "甘肃自评表.xlsx", GANSU)
+    runner = CliRunner()
+    plain = runner.invoke(main, ["check", str(book), "--json"])
+    assert plain.exit_code == 1 and json.loads(plain.output)["departments"][0]["profile"] == "", "unknown without it"
+    res = runner.invoke(main, ["check", str(book), "--json", "--profile", str(profile)])
+    assert res.exit_code == 1, res.output
+    (dep,) = json.loads(res.output)["departments"]
+    assert dep["profile"] == "gansu" and dep["status"] == "未评分" and dep["total_score"] is None
+    (f,) = dep["findings"]
+    assert f["code"] == "S02" and "甘肃省部门整体支出绩效自评表（系统导出）" in f["message"]
+    listed = runner.invoke(main, ["profiles", "--profile", str(profile)])
+    assert listed.exit_code == 0 and "gansu  甘肃省部门整体支出绩效自评表（系统导出）（能识别，尚不能读取）" in listed.output
+
+
+def test_the_settings_file_names_profile_files_beside_it(tmp_path):
+    from perfeval.config import load_settings
+
+    (tmp_path / "甘肃.toml").write_text(USER_PROFILE, encoding="utf-8")
+    config = tmp_path / "perfeval.toml"
+    config.write_text('[profiles]\nfiles = ["甘肃.toml"]\n', encoding="utf-8")
+    settings = load_settings(config)
+    assert [p.id for p in settings.profiles] == ["gansu"] and not settings.profiles[0].readable
+    book = sheet(tmp_path / "甘肃自评表.xlsx", GANSU)
+    (dep,), _ = analyze([(book, book.name)], settings)
+    assert dep.data.profile == "gansu"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[[profile]]\nid = "v1"\nname = "x"\nsignature = ["a", "b", "c"]\n', "已被使用"),
+        ('[[profile]]\nid = "x"\nname = "x"\nsignature = ["a", "b"]\n', "至少 3 个标签"),
+        ('[[profile]]\nid = "x"\nname = "x"\nreadable = true\nsignature = ["a", "b", "c"]\n', "readable 只能为 false"),
+        ('[[profile]]\nid = "x"\nname = "x"\nsignatures = ["a", "b", "c"]\n', "未知的项 signatures"),
+        ("id = 1\n", "[[profile]]"),
+        ("[[profile]\n", "不是有效的 TOML"),
+    ],
+)
+def test_a_bad_profile_file_is_a_usage_error_that_says_what_is_wrong(tmp_path, text, says):
+    profile = tmp_path / "p.toml"
+    profile.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(CLEAN_FILE), "--profile", str(profile)])
+    assert res.exit_code == 2 and says in res.output and "Traceback" not in res.output

@@ -178,7 +178,7 @@ def layout_name(profile_id: str) -> str:
     if profile_id == CONTRACT:
         return "v1 模板"
     layout = by_id(profile_id)
-    return layout.name if layout else "未识别"
+    return layout.name if layout else profile_id or "未识别"  # a user's layout: by its id
 
 
 def _title(w: Writer, text: str, result: RunResult) -> None:
