@@ -297,6 +297,8 @@ def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = N
     return best
 
 
+# a weight written in an indicator's label, at its end: "绩效目标合理性（3分）", "决策(20 分)"
+WEIGHT_IN_LABEL = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 LAYOUT_SHEETS = 3  # of a workbook in another layout, the sheets whose labels are compared
 LAYOUT_ROWS = 200  # and their rows
 
@@ -504,8 +506,10 @@ class Reader:
         self.data.info = self._form(grid, S.INFO_FIELDS)
 
     def _table(
-        self, grid: Grid, table: S.Table, start: int = 0, stop: int | None = None, optional: bool = False
+        self, grid: Grid, table: S.Table, start: int = 0, stop: int | None = None, optional: bool = False, later: tuple[str, ...] = ()
     ) -> tuple[int, dict[str, int]] | None:
+        """The header of `table` (S03 where it, or a column of it, is missing; the columns in
+        `later` are the caller's to report, see _missing_column)."""
         header = find_header(grid, table, start, stop)
         if header is None:
             if not optional:
@@ -513,9 +517,12 @@ class Reader:
             return None
         r, cols = header
         for col in table.columns:
-            if col.id not in cols:
-                self.note("S03", Cell(grid.name, r + 1, 0), f"“{grid.name}”表头（第 {r + 1} 行）缺少列“{col.label}”")
+            if col.id not in cols and col.id not in later:
+                self._missing_column(grid, r, col.label)
         return header
+
+    def _missing_column(self, grid: Grid, r: int, label: str) -> None:
+        self.note("S03", Cell(grid.name, r + 1, 0), f"“{grid.name}”表头（第 {r + 1} 行）缺少列“{label}”")
 
     def _rows(self, grid: Grid, table: S.Table, cols: dict[str, int], first: int, stop: int) -> list[tuple[int, Row, set[str]]]:
         """The rows of a table between `first` and `stop` (0-based, stop exclusive) that hold
@@ -567,9 +574,11 @@ class Reader:
             if label not in self.data.funds and label != S.TOTAL_ROW:
                 self.note("S03", Cell(grid.name, 0, cols["item"] + 1), f"“资金情况”缺少“{label}”行")
 
-    def _indicator_rows(self, grid: Grid, table: S.Table, carry: tuple[str, ...]) -> tuple[int, dict[str, int], list[Row], int] | None:
+    def _indicator_rows(
+        self, grid: Grid, table: S.Table, carry: tuple[str, ...], later: tuple[str, ...] = ()
+    ) -> tuple[int, dict[str, int], list[Row], int] | None:
         """Rows of an indicator table; blank upper-level cells inherit the label above them."""
-        header = self._table(grid, table, 0, HEADER_SCAN_ROWS)
+        header = self._table(grid, table, 0, HEADER_SCAN_ROWS, later=later)
         if header is None:
             return None
         hr, cols = header
@@ -626,10 +635,12 @@ class Reader:
         self.data.goals = rows
 
     def _read_scores(self, grid: Grid) -> None:
-        got = self._indicator_rows(grid, S.SCORES_TABLE, ("level1", "level2"))
+        got = self._indicator_rows(grid, S.SCORES_TABLE, ("level1", "level2"), later=("weight",))
         if got is None:
             return
         hr, cols, rows, total_row = got
+        if "weight" not in cols and not self._weights_in_labels(grid, cols, rows):
+            self._missing_column(grid, hr, "分值")
         self.data.scores_header_row, self.data.scores_columns = hr + 1, {k: v + 1 for k, v in cols.items()}
         self.data.scores_total_row = total_row
         for row in rows:
@@ -640,6 +651,36 @@ class Reader:
         self.data.scores = [
             row for row in rows if any(not row[k].blank for k in ("level3", "weight", "score", "criteria", "reason") if k in row)
         ]
+
+    def _weights_in_labels(self, grid: Grid, cols: dict[str, int], rows: list[Row]) -> bool:
+        """No 分值 column: the weights written in the 三级 labels ("绩效目标合理性（3分）", as
+        many score sheets have them), where every indicator's label has one. They become its
+        分值 cells (at the label), with one S07 saying so; False where any label lacks one."""
+        if "level3" not in cols:
+            return False
+        weights: list[tuple[Row, Cell, float]] = []
+        for row in rows:
+            label = row.get("level3")
+            found = WEIGHT_IN_LABEL.search(label.raw) if label is not None and isinstance(label.raw, str) else None
+            if label is None or found is None:
+                if label is not None and not label.blank or any(not row[k].blank for k in ("score", "criteria") if k in row):
+                    return False
+                continue  # an upper-level label alone on its row
+            weights.append((row, label, float(found.group(1))))
+        if not weights:
+            return False
+        for row, label, weight in weights:
+            row["weight"] = Cell(label.sheet, label.row, label.col, weight, weight)
+        cols["weight"] = cols["level3"]
+        first = weights[0][1]
+        self.note(
+            "S07",
+            first,
+            f"“{grid.name}”没有“分值”列，分值按三级指标名称中的“（N分）”读取（如 {first.ref}“{clean_text(first.raw)}”）；"
+            "建议按模板填在“分值”列",
+            clean_text(first.raw),
+        )
+        return True
 
     def _read_conclusion(self, grid: Grid) -> None:
         self.data.conclusion = self._form(grid, S.CONCLUSION_FIELDS)

@@ -172,3 +172,47 @@ def test_a_bad_profile_file_is_a_usage_error_that_says_what_is_wrong(tmp_path, t
     profile.write_text(text, encoding="utf-8")
     res = CliRunner().invoke(main, ["check", str(CLEAN_FILE), "--profile", str(profile)])
     assert res.exit_code == 2 and says in res.output and "Traceback" not in res.output
+
+
+def weights_in_labels(path, make_workbook, keep_one_plain: bool = False):
+    """The clean department with its weights written in the 三级 labels ("预算执行率（10分）")
+    and no 分值 column (as many score sheets have them); `keep_one_plain`: one label without."""
+    from .conftest import clean_spec
+
+    make_workbook(clean_spec(), name=path.name, folder=path.parent)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["指标评分"]
+    header = next(r for r in range(1, 6) if any(c.value == "分值" for c in ws[r]))
+    cols = {c.value: c.column for c in ws[header]}
+    plain = keep_one_plain
+    for r in range(header + 1, ws.max_row + 1):
+        weight, name = ws.cell(r, cols["分值"]).value, ws.cell(r, cols["三级指标"]).value
+        if isinstance(weight, (int, float)) and name:
+            if plain:
+                plain = False
+                continue
+            ws.cell(r, cols["三级指标"]).value = f"{name}（{weight:g}分）"
+    ws.delete_cols(cols["分值"])
+    wb.save(path)
+    return path
+
+
+def test_weights_written_in_the_labels_read_as_the_template_with_them_in_a_column(tmp_path, make_workbook):
+    book = weights_in_labels(tmp_path / "权重在名称中.xlsx", make_workbook)
+    (dep,), _ = analyze([(book, book.name)], Settings())
+    (clean,), _ = analyze([(CLEAN_FILE, CLEAN_FILE.name)], Settings())
+    same = ("total_score", "total_weight", "grade", "status", "execution_rate", "arrival_rate", "score_rate")
+    assert {k: getattr(dep, k) for k in same} == {k: getattr(clean, k) for k in same}
+    assert [(x.name, x.weight, x.score) for x in dep.level1] == [(x.name, x.weight, x.score) for x in clean.level1]
+    (note,) = dep.findings
+    assert note.code == "S07" and note.location == "指标评分!C3" and "（N分）" in note.message
+    assert dep.data.scores[0]["weight"].number == 10 and dep.data.scores[0]["weight"].ref == "C3"
+
+
+def test_a_label_without_its_weight_leaves_the_column_missing(tmp_path, make_workbook):
+    """A near miss: one indicator's label lacks its weight: no weight is guessed, the sheet
+    lacks its 分值 column (S03) and nothing is scored."""
+    book = weights_in_labels(tmp_path / "缺一个.xlsx", make_workbook, keep_one_plain=True)
+    (dep,), _ = analyze([(book, book.name)], Settings())
+    assert dep.status is Status.UNSCORED and dep.total_score is None
+    assert [(f.code, "缺少列“分值”" in f.message) for f in dep.findings if f.code in ("S03", "S07")] == [("S03", True)]
