@@ -29,6 +29,8 @@ class Profile:
     readable: bool
     sheets: tuple[str, ...]
     signature: tuple[str, ...]
+    # a contract column's header → the other headers it is written as (normalized)
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def found(self, labels: Iterable[str]) -> list[str]:
         """The signature labels among `labels` (normalized texts of a workbook's cells): a text
@@ -106,7 +108,15 @@ def _profile(p: dict) -> Profile:
         bool(p.get("readable", False)),
         tuple(str(s) for s in p.get("sheets", ())),
         tuple(normalize_label(str(s)) for s in p["signature"]),
+        tuple((normalize_label(k), tuple(normalize_label(str(x)) for x in v)) for k, v in p.get("synonyms", {}).items()),
     )
+
+
+@functools.cache
+def header_synonyms() -> dict[str, str]:
+    """Another form's header → the contract's header it stands for (v1's synonyms)."""
+    contract = next(p for p in shipped() if p.id == CONTRACT)
+    return {other: label for label, others in contract.synonyms for other in others}
 
 
 def by_id(profile_id: str, extra: tuple[Profile, ...] = ()) -> Profile | None:

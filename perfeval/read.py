@@ -20,7 +20,7 @@ from . import schema as S
 from .formulas import formula_cells
 from .guard import MAX_FILE_BYTES, inspect_container, too_large
 from .model import Cell, Hit, Note, Row, WorkbookData, a1
-from .profiles import CONTRACT, Profile, closest
+from .profiles import CONTRACT, Profile, closest, header_synonyms
 from .values import (
     BLANK_CHARS,
     MAX_NUMBER,
@@ -285,13 +285,19 @@ def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = N
     """The header row of `table` (the row holding most of its labels) and column positions."""
     best: tuple[int, dict[str, int]] | None = None
     labels = {c.label: c.id for c in table.columns}
+    synonyms = {other: labels[label] for other, label in header_synonyms().items() if label in labels}
     end = grid.height if stop is None else min(stop, grid.height)
     for r in range(start, end):
         found: dict[str, int] = {}
+        others: dict[str, int] = {}  # by another form's header: where the contract's is not in the row
         for c, text in grid.row_labels(r):
             key = labels.get(text)
             if key and key not in found:
                 found[key] = c
+            elif key is None and text in synonyms:
+                others.setdefault(synonyms[text], c)
+        for key, c in others.items():
+            found.setdefault(key, c)
         if len(found) >= 2 and (best is None or len(found) > len(best[1])):
             best = (r, found)
     return best

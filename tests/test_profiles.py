@@ -216,3 +216,65 @@ def test_a_label_without_its_weight_leaves_the_column_missing(tmp_path, make_wor
     (dep,), _ = analyze([(book, book.name)], Settings())
     assert dep.status is Status.UNSCORED and dep.total_score is None
     assert [(f.code, "缺少列“分值”" in f.message) for f in dep.findings if f.code in ("S03", "S07")] == [("S03", True)]
+
+
+def relabel(path, make_workbook, sheet_name: str, renames: dict[str, str], extra: tuple[str, list] | None = None):
+    """The clean department with some headers of `sheet_name` written as other forms write
+    them; `extra` = (header, values): a column added before 分值, values from the first row down."""
+    from .conftest import clean_spec
+
+    make_workbook(clean_spec(), name=path.name, folder=path.parent)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet_name]
+    marks = set(renames) or {"分值"}  # the header row: where the headers to rename (or 分值) are
+    header = next(r for r in range(1, 8) if any(c.value in marks for c in ws[r]))
+    for c in ws[header]:
+        if c.value in renames:
+            c.value = renames[c.value]
+    if extra is not None:  # just before 分值: a reader taking the first column that fits would take it
+        col = next(c.column for c in ws[header] if c.value == "分值")
+        ws.insert_cols(col)
+        ws.cell(header, col).value = extra[0]
+        for i, v in enumerate(extra[1]):
+            ws.cell(header + 1 + i, col).value = v
+    wb.save(path)
+    return path
+
+
+SICHUAN = {"分值": "权重", "得分": "指标得分"}
+
+
+def test_other_forms_headers_read_as_the_contracts(tmp_path, make_workbook):
+    """The Sichuan words (权重, 指标得分, 完成值, 度量单位, 年初预算数, 全年预算数, 全年执行数) over the
+    contract's tables: the same figures and findings as the template's own headers."""
+    relabel(tmp_path / "in" / "a.xlsx", make_workbook, "指标评分", SICHUAN)
+    book = relabel(tmp_path / "in" / "b.xlsx", make_workbook, "绩效目标", {"实际完成值": "完成值", "计量单位": "度量单位"})
+    wb = openpyxl.load_workbook(book)
+    ws = wb["资金情况"]
+    for row in ws.iter_rows(max_row=8):
+        for c in row:
+            c.value = {"预算安排资金": "年初预算数", "调整后预算": "全年预算数（A）", "实际支出资金": "全年执行数（B）"}.get(
+                c.value, c.value
+            )
+    wb.save(book)
+    (clean,), _ = analyze([(CLEAN_FILE, CLEAN_FILE.name)], Settings())
+    for path in sorted((tmp_path / "in").glob("*.xlsx")):
+        (dep,), _ = analyze([(path, path.name)], Settings())
+        assert (dep.total_score, dep.grade, dep.status, dep.budget, dep.adjusted, dep.spent, dep.execution_rate) == (
+            clean.total_score,
+            clean.grade,
+            clean.status,
+            clean.budget,
+            clean.adjusted,
+            clean.spent,
+            clean.execution_rate,
+        ), path.name
+        assert [(f.code, f.location) for f in dep.findings] == [(f.code, f.location) for f in clean.findings], path.name
+
+
+def test_the_contracts_own_header_wins_over_another_forms(tmp_path, make_workbook):
+    """A near miss: a 权重 column just before the 分值 column (numbers of another meaning): 分值 is read."""
+    book = relabel(tmp_path / "a.xlsx", make_workbook, "指标评分", {}, extra=("权重", [1] * 30))
+    (dep,), _ = analyze([(book, book.name)], Settings())
+    (clean,), _ = analyze([(CLEAN_FILE, CLEAN_FILE.name)], Settings())
+    assert (dep.total_weight, dep.total_score) == (clean.total_weight, clean.total_score) == (100, 92.8)
