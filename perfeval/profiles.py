@@ -19,6 +19,7 @@ from .values import normalize_label
 CONTRACT = "v1"
 SIGNATURE_MIN = 3  # labels: fewer would tell one layout from another by chance
 MATCH_MIN = 0.5  # of a profile's signature labels found: below, a workbook is not said to be in it
+NEAREST_MIN = 2  # labels: with fewer, no layout is even named as the nearest
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,18 @@ def header_synonyms() -> dict[str, str]:
 
 def by_id(profile_id: str, extra: tuple[Profile, ...] = ()) -> Profile | None:
     return next((p for p in profiles(extra) if p.id == profile_id), None)
+
+
+def nearest(labels: Iterable[str], extra: tuple[Profile, ...] = ()) -> tuple[Profile, list[str]] | None:
+    """The layout with the most of its signature among `labels` (at least NEAREST_MIN labels,
+    however short of MATCH_MIN), with those found; None where none has so many."""
+    labels = set(labels)
+    best: tuple[int, Profile, list[str]] | None = None
+    for p in profiles(extra):
+        found = p.found(labels)
+        if len(found) >= NEAREST_MIN and (best is None or len(found) > best[0]):
+            best = (len(found), p, found)
+    return (best[1], best[2]) if best else None
 
 
 def closest(labels: Iterable[str], extra: tuple[Profile, ...] = ()) -> tuple[Profile, list[str]] | None:

@@ -20,7 +20,7 @@ from . import schema as S
 from .formulas import formula_cells
 from .guard import MAX_FILE_BYTES, inspect_container, too_large
 from .model import Cell, Hit, Note, Row, WorkbookData, a1
-from .profiles import CONTRACT, Profile, closest, header_synonyms
+from .profiles import CONTRACT, Profile, closest, header_synonyms, nearest
 from .values import (
     BLANK_CHARS,
     MAX_NUMBER,
@@ -455,12 +455,24 @@ class Reader:
         grids = opened.grids
         self.data.sheets = list(grids)
         if not opened.candidates:  # none of the contract's sheets: perhaps another layout
-            match = closest(layout_labels(content, self.max_bytes, opened.names), self.profiles)
+            labels = layout_labels(content, self.max_bytes, opened.names)
+            match = closest(labels, self.profiles)
             if match is not None and not match[0].readable:
                 profile, found = match
                 self.data.profile = profile.id
                 self.note("S02", Cell(opened.names[0] if opened.names else ""), _other_layout(profile, found))
                 return self.data
+            near = nearest(labels, self.profiles)
+            if near is not None and not near[0].readable:  # too little of it to say: named, with what it lacks
+                profile, found = near
+                missing = [s for s in profile.signature if s not in found]
+                self.note(
+                    "S02",
+                    Cell(opened.names[0] if opened.names else ""),
+                    f"工作簿不是 {S.TEMPLATE_VERSION} 模板；最接近的表样是“{profile.name}”，但只找到它的 {len(found)} 个标签"
+                    f"（缺{'、'.join(f'“{x}”' for x in missing[:5])}{'等' if len(missing) > 5 else ''}），无法确定；"
+                    f"请使用 {S.TEMPLATE_VERSION} 模板填报",
+                )
         else:
             self.data.profile = CONTRACT
         for sheet in S.CONTRACT_SHEETS:

@@ -81,7 +81,16 @@ def test_a_workbook_that_fits_no_layout_is_listed_the_sheets_it_lacks(tmp_path):
     path = sheet(tmp_path / "其他.xlsx", rows)
     (dep,), _ = analyze([(path, path.name)], Settings())
     assert dep.data.profile == "" and dep.status is Status.UNSCORED
-    assert sorted(f.sheet for f in dep.findings if f.code == "S02") == sorted(["基本信息", "资金情况", "绩效目标", "指标评分", "评价结论"])
+    missing = [f for f in dep.findings if f.code == "S02" and f.message.startswith("缺少工作表")]
+    assert sorted(f.sheet for f in missing) == sorted(["基本信息", "资金情况", "绩效目标", "指标评分", "评价结论"])
+    (hint,) = [f for f in dep.findings if f.code == "S02" and f not in missing]
+    assert "最接近的表样是“财政部一表式绩效自评表" in hint.message and "缺“全年预算数”" in hint.message, "the nearest, and what it lacked"
+
+
+def test_a_workbook_like_no_layout_at_all_is_only_listed_the_sheets_it_lacks(tmp_path):
+    path = sheet(tmp_path / "名单.xlsx", [["姓名", "电话"], ["张三", "123"]])
+    (dep,), _ = analyze([(path, path.name)], Settings())
+    assert [f.message.startswith("缺少工作表") for f in dep.findings if f.code == "S02"] == [True] * 5
 
 
 def test_the_contracts_workbook_is_read_as_v1_and_a_near_label_is_not_a_layout():
