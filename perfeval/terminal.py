@@ -327,6 +327,14 @@ def department_detail(d: Mapping[str, Any], paint: Paint = plain) -> list[str]:
             f"   资金到位率 {_f(d.get('arrival_rate'), format_rate)}，预算执行率 {_f(d.get('execution_rate'), format_rate)}，"
             f"预算调整率 {_f(d.get('adjustment_rate'), format_rate)}，结余率 {_f(d.get('balance_rate'), format_rate)}"
         )
+        before = d.get("previous")
+        if isinstance(before, Mapping) and before.get("year"):  # 比较法: from the results history
+            moved = [f"得分 {_f(before.get('total_score'), format_number)}，预算执行率 {_f(before.get('execution_rate'), format_rate)}"]
+            if isinstance(before.get("score_change"), (int, float)):
+                moved.append(f"得分变化 {before['score_change']:+.2f}")
+            if isinstance(before.get("execution_rate_change"), (int, float)):
+                moved.append(f"执行率变化 {before['execution_rate_change'] * 100:+.2f} 个百分点")
+            head.append(f"   {before['year']} 年度：{'；'.join(moved)}")
         levels = [x for x in d.get("level1") or [] if isinstance(x, Mapping)]
         if levels:
             parts = [f"{x.get('name')} {_f(x.get('score'), format_number)}/{_f(x.get('weight'), format_number)}" for x in levels]
@@ -340,7 +348,10 @@ def department_detail(d: Mapping[str, Any], paint: Paint = plain) -> list[str]:
     for i, f in enumerate(findings, 1):
         severity = str(f.get("severity") or "")
         where = location(f) or "（整个工作簿）"
-        head.append(f"   {pad(f'[{i}]', number_w)} {paint(severity, ROLE_OF_SEVERITY.get(severity, ''))} {f.get('code') or ''}  {where}")
+        told = f"  （{f['previously']} 年已指出）" if isinstance(f.get("previously"), int) else ""
+        head.append(
+            f"   {pad(f'[{i}]', number_w)} {paint(severity, ROLE_OF_SEVERITY.get(severity, ''))} {f.get('code') or ''}  {where}{told}"
+        )
         indent = "   " + " " * (number_w + 1)
         head.append(f"{indent}{f.get('message') or ''}")
         values = []

@@ -378,3 +378,32 @@ def test_an_unreadable_file_is_listed_and_shown(tmp_path):
     assert "S01" in r.stderr and "全部" not in r.stderr and "其余 1 个部门可受理，无错误" in r.stderr
     r = run("show", outdir, "坏文件")
     assert r.exit_code == 0 and "== 坏文件（坏文件.xlsx）" in r.stdout and "无法读取：" in r.stdout and "S01" in r.stdout
+
+
+def test_show_tells_how_a_department_moved_and_what_was_pointed_out_before():
+    from perfeval.terminal import department_detail
+
+    d = {
+        "file": "a.xlsx",
+        "name": "甲局",
+        "status": "可受理",
+        "total_score": 92.5,
+        "grade": "优",
+        "previous": {"year": 2022, "total_score": 90.0, "execution_rate": 0.8821, "score_change": 2.5, "execution_rate_change": 0.098},
+        "findings": [
+            {"severity": "警告", "code": "W04", "sheet": "指标评分", "cell": "G9", "message": "有扣分但未填写扣分原因", "previously": 2022},
+            {
+                "severity": "警告",
+                "code": "W04",
+                "sheet": "指标评分",
+                "cell": "G10",
+                "message": "有扣分但未填写扣分原因",
+                "previously": None,
+            },
+        ],
+    }
+    lines = department_detail(d)
+    assert "   2022 年度：得分 90，预算执行率 88.21%；得分变化 +2.50；执行率变化 +9.80 个百分点" in lines
+    marked = [line for line in lines if "W04" in line]
+    assert marked[0].endswith("（2022 年已指出）") and not marked[1].endswith("已指出）")
+    assert not any("年度：" in line for line in department_detail({**d, "previous": None}))

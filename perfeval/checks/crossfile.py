@@ -128,14 +128,15 @@ def repeated_from_earlier_year(batch: Batch, s: Settings):
         if before is None or not dep.readable:
             continue
         names = (dep.name, before.name)
-        told: dict[str, str] = {}
+        told: dict[str, tuple[str, str]] = {}  # the text as copies compare → (类别, 内容) that year
         for category, content in before.texts:
-            told.setdefault(comparable_text(content, names), category)
+            told.setdefault(comparable_text(content, names), (category, content))
         told.pop("", None)
         for category, content, sheet, row, col in dep.texts:
-            then = told.get(comparable_text(content, names))
-            if then is None:
+            earlier = told.get(comparable_text(content, names))
+            if earlier is None:
                 continue
+            then, written = earlier
             if category == then == "存在问题":
                 message = (
                     f"存在问题“{quote(content, 40)}”在 {before.year} 年度的评价中已经指出（文字雷同）：可能尚未整改；"
@@ -146,4 +147,4 @@ def repeated_from_earlier_year(batch: Batch, s: Settings):
                     f"{category or '评价结论'}“{quote(content, 40)}”与 {before.year} 年度评价的{then}文字雷同（不计标点、数字和部门名称）；"
                     "请确认是按本年的实际情况写的，而不是沿用上年的文字"
                 )
-            yield dep, dep.file, Hit(sheet, row, col, message, content, str(before.year))
+            yield dep, dep.file, Hit(sheet, row, col, message, content, f"{before.year} 年度：{written}")
