@@ -251,6 +251,9 @@ def test_what_last_year_already_pointed_out_is_marked_in_every_output(tmp_path, 
     assert rows[0].endswith(",上年已指出") and sum(1 for line in rows if line.endswith(",2022")) == len(repeated)
     book = openpyxl.load_workbook(out / d.outputs["workbook"])["需要修改的问题"]
     assert f"其中 {len(repeated)} 条上年评价已经指出" in book["A2"].value
+    from perfeval.outputs.xlsxkit import display_width
+
+    assert book.column_dimensions["I"].width >= display_width("2022 年已指出") + 1, "the mark fits its column (never spills)"
     assert [book.cell(r, 9).value for r in range(5, book.max_row + 1) if book.cell(r, 3).value == "W04"].count("2022 年已指出") == 1
     from docx import Document
 

@@ -26,7 +26,7 @@ FIXES_SHEET = "需要修改的问题"
 SHEETS = (RESULTS_SHEET, FIXES_SHEET)
 FIX_COLUMNS = (
     *(("序号", 6), ("级别", 7), ("代码", 7), ("工作表", 10), ("单元格", 8), ("问题及修改要求", 70), ("填报值", 16), ("计算值", 16)),
-    ("上年已指出", 8),  # 整改: the year the same was pointed out (the results history); appended
+    ("上年已指出", 14),  # 整改: the year the same was pointed out (the results history); appended
 )
 FIXES_WIDTH = sum(width for _, width in FIX_COLUMNS)
 FIXES_HEADER = 3  # 0-based row of the fixes' header

@@ -121,7 +121,7 @@ FINDING_COLUMNS = (
     ("填报值", 16),
     ("计算值", 16),
     ("明细", 6),
-    ("上年已指出", 8),  # 整改 (the results history): appended, no column moves
+    ("上年已指出", 14),  # 整改 (the results history): appended, no column moves
 )
 TABLE_HEADER = 3  # 0-based row of the header of 总览, 指标得分 and 异常清单
 FINDINGS_HEADER = TABLE_HEADER
