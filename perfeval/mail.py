@@ -262,6 +262,12 @@ def _body(dep: dict[str, Any]) -> str:
             f"  评价等级：{dep.get('grade') or '—'}{provisional if dep.get('grade') else ''}",
             f"  资金到位率：{pct(dep.get('arrival_rate'))}；预算执行率：{pct(dep.get('execution_rate'))}",
         ]
+        before = dep.get("previous")
+        if isinstance(before, dict) and before.get("year"):  # 比较法: the results history held an earlier year
+            then = before.get("total_score")
+            lines.append(
+                f"  {before['year']}年度：评价得分 {'—' if then is None else f'{then:g} 分'}，预算执行率 {pct(before.get('execution_rate'))}"
+            )
     else:
         lines.append(f"  提交的文件无法读取：{dep.get('read_error')}")
     to_fix = [f for f in dep.get("findings", []) if f["severity"] in ("错误", "警告")]
@@ -271,7 +277,8 @@ def _body(dep: dict[str, Any]) -> str:
         lines.append(f"审核发现需要修改或说明的问题 {len(to_fix)} 条（错误 {dep.get('errors', 0)} 条，警告 {dep.get('warnings', 0)} 条）：")
         for i, f in enumerate(to_fix, start=1):
             where = f"{f['sheet']}!{f['cell']}" if f.get("cell") else (f.get("sheet") or "文件")
-            lines.append(f"  {i}. 【{f['severity']} {f['code']}】{where}：{f['message']}")
+            told = f"（{f['previously']}年已指出）" if isinstance(f.get("previously"), int) else ""
+            lines.append(f"  {i}. 【{f['severity']} {f['code']}】{where}：{f['message']}{told}")
         lines.append("“错误”请改正后重新提交工作簿；“警告”请核实，必要时在工作簿中说明。")
     else:
         lines.append("审核未发现需要修改的问题。")

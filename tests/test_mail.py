@@ -463,3 +463,36 @@ def test_dry_run_and_send_agree_on_two_files_of_one_department(fresh_outdir, ser
     assert len(reasons) == 2
     assert all("2 个文件（02_兰州新区文化和旅游局.xlsx、08_兰州新区文化和旅游局（修改）.xlsx）" in r for r in reasons)
     assert all("lzxq-0302@example.gov.cn" not in rcpts for rcpts, _ in recorder.messages)
+
+
+def test_the_mail_says_the_earlier_year_and_what_was_pointed_out_before():
+    from perfeval.mail import _body
+
+    dep = {
+        "name": "甲局",
+        "year": 2023,
+        "status": "可受理",
+        "total_score": 92.5,
+        "grade": "优",
+        "arrival_rate": 1.0,
+        "execution_rate": 0.98,
+        "errors": 0,
+        "warnings": 2,
+        "previous": {"year": 2022, "total_score": 90.0, "execution_rate": 0.8821},
+        "findings": [
+            {"severity": "警告", "code": "W04", "sheet": "指标评分", "cell": "G9", "message": "有扣分但未填写扣分原因", "previously": 2022},
+            {
+                "severity": "警告",
+                "code": "W04",
+                "sheet": "指标评分",
+                "cell": "G10",
+                "message": "有扣分但未填写扣分原因",
+                "previously": None,
+            },
+        ],
+    }
+    body = _body(dep)
+    assert "  2022年度：评价得分 90 分，预算执行率 88.21%" in body
+    assert "指标评分!G9：有扣分但未填写扣分原因（2022年已指出）" in body
+    assert "指标评分!G10：有扣分但未填写扣分原因\n" in body
+    assert "年度：评价得分" not in _body({**dep, "previous": None})
