@@ -376,10 +376,16 @@ def default_path(outdir: Path) -> Path:
 
 
 def attach_earlier(history: History, departments: Iterable[Department]) -> None:
-    """Give each department its earlier years from the history (比较法)."""
+    """Give each department its earlier years from the history (比较法): those recorded under
+    its key, and those recorded under its name before it had a 部门编码 (a department that
+    gains a code is still compared with its earlier years)."""
     for d in departments:
-        if d.year is not None:
-            d.earlier = tuple(history.earlier(department_key(d.code, d.name), d.year))
+        if d.year is None:
+            continue
+        key = department_key(d.code, d.name)
+        years = {y.year: y for y in history.earlier(department_key("", d.name), d.year)} if d.code else {}
+        years.update({y.year: y for y in history.earlier(key, d.year)})  # the code's own records win
+        d.earlier = tuple(years[y] for y in sorted(years))
 
 
 def mark_repeats(result: RunResult) -> None:

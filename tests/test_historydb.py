@@ -283,3 +283,20 @@ def test_the_department_reads_how_it_moved_in_its_own_workbook(two_years):
         assert ("与往年比较" in rows) is shown
         if shown:
             assert rows["与往年比较"] == comparison_text(d) and rows["与往年比较"].startswith("得分较上年提高2分")
+
+
+def test_a_department_that_gains_a_code_is_compared_with_its_years_without_one(tmp_path, make_workbook):
+    """2022 typed without a 部门编码 (recorded by name), 2023 with one: still compared."""
+    s22, s23 = year_spec(2022, 2750.5, score_drop=2), year_spec(2023, 3290.5)
+    s22["基本信息"]["部门编码"] = ""
+    make_workbook(s22, name="文旅.xlsx", folder=tmp_path / "in2022")
+    make_workbook(s23, name="文旅.xlsx", folder=tmp_path / "in2023")
+    history = tmp_path / "h.sqlite"
+    process(tmp_path / "in2022", tmp_path / "out2022", Settings(), date(2023, 3, 1), reports=False, history=history)
+    (d,) = process(tmp_path / "in2023", tmp_path / "out2023", Settings(), date(2024, 3, 1), reports=False, history=history).departments
+    assert d.previous is not None and d.previous.year == 2022 and d.previous.code == ""
+    other = year_spec(2023, 3290.5)
+    other["基本信息"].update({"部门名称": "兰州新区另一个局", "部门编码": "X-1"})  # a near miss: another name, no earlier year
+    make_workbook(other, name="另一个.xlsx", folder=tmp_path / "in-other")
+    (o,) = process(tmp_path / "in-other", tmp_path / "out-other", Settings(), date(2024, 3, 1), reports=False, history=history).departments
+    assert o.previous is None
