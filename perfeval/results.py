@@ -133,20 +133,21 @@ def previous_json(d: Department) -> dict[str, Any] | None:
     }
 
 
+def change(now: float | None, before: float | None) -> float | None:
+    """`now` less `before`, where both are known."""
+    return None if now is None or before is None else now - before
+
+
 def score_change(d: Department) -> float | None:
     """This year's 得分 less the earlier year's, where both are known."""
     p = d.previous
-    if p is None or p.total_score is None or d.total_score is None:
-        return None
-    return d.total_score - p.total_score
+    return None if p is None else change(d.total_score, p.total_score)
 
 
 def execution_change(d: Department) -> float | None:
     """This year's 预算执行率 less the earlier year's (in rate units: 0.05 = 5 个百分点)."""
     p = d.previous
-    if p is None or p.execution_rate is None or d.execution_rate is None:
-        return None
-    return d.execution_rate - p.execution_rate
+    return None if p is None else change(d.execution_rate, p.execution_rate)
 
 
 def _json_head(d: Department) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import xlsxwriter
 
 from ..atomic import atomic_path
 from ..model import Severity, Status
-from ..results import execution_change, score_change
+from ..results import change, execution_change, score_change
 from ..values import normalize_label
 from .department_sheet import department_sheet, money_width
 from .xlsxkit import (
@@ -108,6 +108,17 @@ OVERVIEW_COLUMNS = (
 )
 CHANGE_FORMAT = "+0.00;-0.00;0.00"  # a score's change, signed
 RATE_CHANGE_FORMAT = "+0.00%;-0.00%;0.00%"  # a rate's change, signed (percentage points)
+
+
+def _change_formats(st: Styles) -> tuple[Any, Any]:
+    """The formats of a score's and a rate's change (the summary's own: no department book
+    shows a change)."""
+    return (
+        st.workbook.add_format({**STYLE_SPECS["text"], "num_format": CHANGE_FORMAT}),
+        st.workbook.add_format({**STYLE_SPECS["text"], "num_format": RATE_CHANGE_FORMAT}),
+    )
+
+
 MONEY_COLS = range(4, 9)  # 预算安排资金 … 结余资金, in 万元
 MONEY_UNIT = "金额单位：万元"  # above the money columns' headers (the headers keep their names)
 FINDING_COLUMNS = (
@@ -274,8 +285,7 @@ def _years(w: Writer, result: RunResult) -> None:
     _title(w, "历年对比（比较法）", result)
     hr = TABLE_HEADER
     w.header(hr, YEARS_COLUMNS)
-    change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": CHANGE_FORMAT})
-    rate_change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": RATE_CHANGE_FORMAT})
+    score_fmt, rate_fmt = _change_formats(st)
     r = hr
     for d in result.departments:
         years: list[tuple[Any, ...]] = [
@@ -294,18 +304,14 @@ def _years(w: Writer, result: RunResult) -> None:
             w.num(r, 5, execution, st.rate)
             w.num(r, 6, arrival, st.rate)
             w.text(r, 7, state)
-            w.num(r, 8, _change(score, before[1] if before else None), change)
-            w.num(r, 9, _change(execution, before[3] if before else None), rate_change)
+            w.num(r, 8, change(score, before[1] if before else None), score_fmt)
+            w.num(r, 9, change(execution, before[3] if before else None), rate_fmt)
             w.text(r, 10, source)
             fit_cells(ws, r, (d.name, YEARS_COLUMNS[0][1]))
             before = (year, score, grade, execution)
     ws.autofilter(hr, 0, r, len(YEARS_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 1)
     page_setup(ws, **WIDE, repeat=(hr, hr))
-
-
-def _change(now: float | None, before: float | None) -> float | None:
-    return None if now is None or before is None else now - before
 
 
 # --- 合计 and 平均 -----------------------------------------------------------------------------
@@ -378,8 +384,7 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         ws.set_column(c, c, max(OVERVIEW_COLUMNS[c][1], len(f"{top:.2%}") + 3))
     ws.merge_range(hr - 1, MONEY_COLS[0], hr - 1, MONEY_COLS[-1], MONEY_UNIT, st.unit)
     wide = {c: width for c, (_, width) in enumerate(OVERVIEW_COLUMNS)}
-    change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": CHANGE_FORMAT})
-    rate_change = st.workbook.add_format({**STYLE_SPECS["text"], "num_format": RATE_CHANGE_FORMAT})
+    score_fmt, rate_fmt = _change_formats(st)
     for i, d in enumerate(deps):
         r = hr + 1 + i
         w.text(r, 0, d.name, st.wrap)
@@ -403,9 +408,9 @@ def _overview(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
         before = d.previous
         if before is not None:
             w.num(r, 21, before.total_score)
-            w.num(r, 22, score_change(d), change)
+            w.num(r, 22, score_change(d), score_fmt)
             w.num(r, 23, before.execution_rate, st.rate)
-            w.num(r, 24, execution_change(d), rate_change)
+            w.num(r, 24, execution_change(d), rate_fmt)
         else:
             for c in range(21, 25):
                 w.text(r, c, "")
