@@ -397,10 +397,9 @@ def mark_repeats(result: RunResult) -> None:
         if before is None:
             continue
         told = {(code, sheet, cell) for code, _, sheet, cell, _ in before.findings}
-        for f in d.findings:
-            if (f.code, f.sheet, f.cell) in told:
-                marked[id(f)] = replace(f, previously=before.year)
-        if marked:
-            d.findings = [marked.get(id(f), f) for f in d.findings]
+        mine = {id(f): replace(f, previously=before.year) for f in d.findings if (f.code, f.sheet, f.cell) in told}
+        if mine:
+            d.findings = [mine.get(id(f), f) for f in d.findings]
+            marked.update(mine)
     if marked:
         result.findings = [marked.get(id(f), f) for f in result.findings]
