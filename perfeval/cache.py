@@ -63,12 +63,13 @@ class Cache:
     # --- reads ---------------------------------------------------------------------------
 
     @staticmethod
-    def read_key(path: Path, content: bytes, max_bytes: int, profiles: tuple[Any, ...] = ()) -> str:
-        """The key of a read of these bytes: the code that reads them, and how, are part of it.
+    def read_key(path: Path, digest: bytes, max_bytes: int, profiles: tuple[Any, ...] = ()) -> str:
+        """The key of a read of the bytes whose SHA-256 is `digest` (the caller hashes them once:
+        the history records the same digest): the code that reads them, and how, are part of it.
         The extension too: the same bytes named .xls are a wrong-type file; and the user's
         layouts (a workbook may be told it is in one)."""
         what = f"{READ_FORMAT}|{code_fingerprint()}|{max_bytes}|{path.suffix.lower()}|{profiles!r}|".encode()
-        return hashlib.sha256(what + hashlib.sha256(content).digest()).hexdigest()
+        return hashlib.sha256(what + digest).hexdigest()
 
     @property
     def index(self) -> dict[str, tuple[int, int, str]]:

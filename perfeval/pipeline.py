@@ -91,8 +91,9 @@ def _read_one(path: Path, name: str, settings: Settings, cache: Cache | None) ->
     content, reason = read_bytes(path, max_bytes)
     if content is None:
         return WorkbookData(path, name, read_error=reason), None, "", False, ""
-    digest = hashlib.sha256(content).hexdigest()
-    key = cache.read_key(path, content, max_bytes, settings.profiles) if cache else ""
+    sha = hashlib.sha256(content).digest()
+    digest = sha.hex()
+    key = cache.read_key(path, sha, max_bytes, settings.profiles) if cache else ""
     hit = cache.get_read(key, path, name) if cache else None
     if hit is not None:
         return hit[0], hit[1], key, True, digest
