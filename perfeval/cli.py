@@ -683,16 +683,13 @@ def profiles(as_json: bool, profile_files: tuple[Path, ...]) -> None:
     """
     import json
 
-    from .profiles import ProfileError, load_file
+    from .profiles import ProfileError, load_files
     from .profiles import profiles as known
 
-    extra: list[Any] = []
     try:
-        for f in profile_files:
-            extra.extend(load_file(f))
+        listed = known(load_files(profile_files))
     except ProfileError as exc:
         raise click.UsageError(str(exc)) from None
-    listed = known(tuple(extra))
     if as_json:
         rows = [
             {

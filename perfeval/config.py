@@ -207,18 +207,12 @@ def load_settings(
         raise SettingsError(f"未知的检查代码：{'、'.join(unknown)}（perfeval rules 列出全部代码）")
     files = [*values.pop("profile_files", []), *profile_files]
     if files:
-        from .profiles import ProfileError, load_file
+        from .profiles import ProfileError, load_files
 
-        extra: list[Any] = []
         try:
-            for f in files:
-                extra.extend(load_file(f))
+            values["profiles"] = load_files(files)
         except ProfileError as exc:
             raise SettingsError(str(exc)) from None
-        ids = [p.id for p in extra]
-        if len(set(ids)) < len(ids):
-            raise SettingsError(f"表样代号重复：{'、'.join(sorted({i for i in ids if ids.count(i) > 1}))}")
-        values["profiles"] = tuple(extra)
     settings = replace(Settings(), **values, disabled=frozenset(disabled))
     if not settings.grade_excellent > settings.grade_good > settings.grade_pass:
         raise SettingsError("等级分数线应满足 优 > 良 > 中")

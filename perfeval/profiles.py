@@ -56,6 +56,18 @@ def profiles(extra: tuple[Profile, ...] = ()) -> tuple[Profile, ...]:
     return shipped() + extra
 
 
+def load_files(paths: Iterable[Path]) -> tuple[Profile, ...]:
+    """The user's profiles of several files (load_file), no id given twice; ProfileError."""
+    out: list[Profile] = []
+    for path in paths:
+        out.extend(load_file(path))
+    ids = [p.id for p in out]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ProfileError(f"表样代号重复：{'、'.join(twice)}")
+    return tuple(out)
+
+
 def load_file(path: Path) -> tuple[Profile, ...]:
     """A user's profiles: a TOML file of [[profile]] tables as data/profiles.toml has them (id,
     name, signature; source and sheets optional). They are recognised, not read: a workbook in
