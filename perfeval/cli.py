@@ -675,11 +675,12 @@ def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: t
     help="连同这些表样文件中的表样一起列出（并检查它们）",
 )
 def profiles(as_json: bool, profile_files: tuple[Path, ...]) -> None:
-    """列出 perfeval 认识的表样（工作簿的版式）：能读取的（perfeval-v1 模板），和能认出、尚不能读取的各地自评表。
+    """列出 perfeval 认识的表样（工作簿的版式）：perfeval-v1 模板，和能直接读取的各地一表式自评表（财政部一表式、四川、重庆、天津式）。
 
-    收件箱中的工作簿是后一种表样时，perfeval 给出一条 S02 说明它是哪种表样（不计算得分），而不是逐张列出缺少的工作表。
-    自己整理的表样写成同样格式的 TOML 文件（[[profile]]：id、name、signature 识别标签，可选 source、sheets），
-    用 --profile 文件 或设置文件的 [profiles] files 加入。
+    收件箱中的工作簿是其中一种一表式自评表时，perfeval 按该表样读取、核对和计分，总览的“表样”列注明是哪种；
+    只能识别的表样（没有 [profile.form] 读取说明的）给出一条 S02 说明它是哪种表样，不计算得分。
+    自己整理的表样写成同样格式的 TOML 文件（[[profile]]：id、name、signature 识别标签，可选 source、sheets，
+    以及说明怎样读取的 [profile.form]，见 docs/profiles.md），用 --profile 文件 或设置文件的 [profiles] files 加入。
     """
     import json
 
@@ -699,6 +700,9 @@ def profiles(as_json: bool, profile_files: tuple[Path, ...]) -> None:
                 "readable": p.readable,
                 "sheets": list(p.sheets),
                 "signature": list(p.signature),
+                "form": None
+                if p.form is None
+                else {t: dict(getattr(p.form, t)) for t in ("info", "funds", "goal", "indicators", "conclusion")},
             }
             for p in listed
         ]
@@ -707,7 +711,7 @@ def profiles(as_json: bool, profile_files: tuple[Path, ...]) -> None:
     lines = []
     for p in listed:
         lines.append(f"{p.id}  {p.name}（{'可读取' if p.readable else '能识别，尚不能读取'}）")
-        lines.append(f"    工作表：{'、'.join(p.sheets) if p.sheets else '一张表，名称不限'}")
+        lines.append(f"    工作表：{'、'.join(p.sheets) if p.sheets else '一张表（前 3 张中标签最全的一张），名称不限'}")
         lines.append(f"    识别标签：{'、'.join(p.signature)}")
         if p.source:
             lines.append(f"    来源：{p.source}")

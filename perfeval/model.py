@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .profiles import CONTRACT
+from .schema import SOURCE_ROWS, TOTAL_ROW, USE_ROWS
 from .values import clean_text, is_blank
 
 
@@ -125,7 +126,7 @@ NOT_LOADED: Any = _NotLoaded()
 
 # what the main process uses of a read once the worker has checked it: the summary, the
 # batch rules, the results JSON and the department workbooks need no more
-LIGHT_FIELDS = ("path", "file", "read_error", "sheets", "profile", "info", "funds")
+LIGHT_FIELDS = ("path", "file", "read_error", "sheets", "profile", "recognised_only", "info", "funds", "funds_sources")
 
 
 @dataclass
@@ -139,8 +140,12 @@ class WorkbookData:
     # the layout (表样) it is in: profiles.CONTRACT where read as such, the id of another
     # layout it was recognised as, "" where it fits none
     profile: str = ""
+    # recognised as that layout, but not read: a profile that only tells its layout apart
+    recognised_only: bool = False
     info: Row = field(default_factory=dict)
     funds: dict[str, Row] = field(default_factory=dict)
+    # the source rows of `funds` (中央资金 … in the contract; the form's own, such as 本年财政拨款)
+    funds_sources: tuple[str, ...] = SOURCE_ROWS
     funds_fields: Row = field(default_factory=dict)
     funds_header_row: int = 0
     funds_columns: dict[str, int] = field(default_factory=dict)
@@ -176,8 +181,19 @@ class WorkbookData:
 
     @property
     def in_other_layout(self) -> bool:
-        """Recognised as a layout (表样) other than the contract's: nothing of it was read."""
-        return self.profile not in ("", CONTRACT)
+        """Recognised as a layout (表样) other than the contract's that perfeval does not read:
+        nothing of it was read."""
+        return self.recognised_only
+
+    @property
+    def in_form(self) -> bool:
+        """Read from another layout (表样) than the contract's, by its profile."""
+        return self.profile not in ("", CONTRACT) and not self.recognised_only
+
+    @property
+    def funds_rows(self) -> tuple[str, ...]:
+        """The rows `funds` may hold, in order: sources, 合计, uses."""
+        return self.funds_sources + (TOTAL_ROW,) + USE_ROWS
 
     def light(self) -> WorkbookData:
         """A copy with only LIGHT_FIELDS: the rest NOT_LOADED."""
@@ -219,7 +235,7 @@ def _workbook_data(state: dict[str, Any]) -> WorkbookData:
 # that can only ever decode to data. Decoding checks every field and cell, so that a damaged
 # or edited entry is refused (the file is then simply read again), never half used.
 
-READ_FORMAT = 2  # bump whenever WorkbookData, Cell or Note change shape
+READ_FORMAT = 3  # bump whenever WorkbookData, Cell or Note change shape
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_TYPES: frozenset[type] = frozenset(_SCALARS)
 
@@ -362,6 +378,8 @@ def _plain_read(data: WorkbookData, finite: Any = None) -> dict[str, Any]:
         "read_error": data.read_error,
         "sheets": data.sheets,
         "profile": data.profile,
+        "recognised_only": data.recognised_only,
+        "funds_sources": list(data.funds_sources),
         "notes": [[n.code, n.hit.sheet, n.hit.row, n.hit.col, n.hit.message, n.hit.filled, n.hit.computed] for n in data.notes],
         # rows as their numbers of cells, in this order: funds, _ROW_FIELDS, _ROW_LIST_FIELDS
         "funds": [[label, cells.row(row)] for label, row in data.funds.items()],
@@ -377,7 +395,21 @@ def _plain_read(data: WorkbookData, finite: Any = None) -> dict[str, Any]:
 
 
 _PLAIN_KEYS = frozenset(
-    {"format", "read_error", "sheets", "profile", "funds", "notes", "cells", *_ROW_FIELDS, *_ROW_LIST_FIELDS, *_INT_FIELDS, *_COLUMN_FIELDS}
+    {
+        "format",
+        "read_error",
+        "sheets",
+        "profile",
+        "recognised_only",
+        "funds_sources",
+        "funds",
+        "notes",
+        "cells",
+        *_ROW_FIELDS,
+        *_ROW_LIST_FIELDS,
+        *_INT_FIELDS,
+        *_COLUMN_FIELDS,
+    }
 )
 
 
@@ -394,6 +426,8 @@ def decode_read(blob: bytes, path: Path, file: str) -> WorkbookData:
         "read_error": None if error is None else _typed(error, str, "read_error"),
         "sheets": [_typed(s, str, "sheet name") for s in _typed(plain["sheets"], list, "sheets")],
         "profile": _typed(plain["profile"], str, "profile"),
+        "recognised_only": _typed(plain["recognised_only"], bool, "recognised_only"),
+        "funds_sources": tuple(_typed(s, str, "funds source") for s in _typed(plain["funds_sources"], list, "funds_sources")),
         "notes": _notes_in(plain["notes"]),
     }
     funds = _typed(plain["funds"], list, "funds")

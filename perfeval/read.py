@@ -14,10 +14,12 @@ import stat
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import schema as S
+from .forms import FormReader
 from .formulas import formula_cells
+from .grid import Grid, find_label, value_right_of
 from .guard import MAX_FILE_BYTES, inspect_container, too_large
 from .model import Cell, Hit, Note, Row, WorkbookData, a1
 from .profiles import CONTRACT, Profile, closest, header_synonyms, nearest
@@ -41,90 +43,6 @@ HEADER_SCAN_ROWS = 20
 NIL_WORDS = ("—", "——", "-", "－", "/", "／", "无", "空")
 # A percentage typed as text the way the template asks for it (`76%`, `157.7 ％`): read silently.
 PLAIN_PERCENT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+) ?[%％]$")  # ASCII digits only
-
-
-class Grid:
-    """A sheet as a list of rows, merged ranges filled from their top-left cell."""
-
-    def __init__(self, name: str, rows: list[list[Any]], merged: Iterable[Any] = (), xml: bytes | None = None):
-        self.name = name
-        self.xml = xml  # the sheet's XML (xlsx only), for the formula scan
-        self.source_name = name  # the sheet's name in the file, before label normalization
-        self._labels: dict[str, tuple[int, int]] | None = None
-        self._row_labels: dict[int, list[tuple[int, str]]] = {}
-        self.rows = rows
-        self.origin: dict[tuple[int, int], tuple[int, int]] = {}
-        for (r0, c0), (r1, c1) in merged:
-            if r0 >= len(rows):
-                continue
-            value = self._at(r0, c0)
-            for r in range(r0, min(r1, len(rows) - 1) + 1):
-                row = rows[r]
-                for c in range(c0, c1 + 1):
-                    if (r, c) == (r0, c0):
-                        continue
-                    if c >= len(row):
-                        row.extend([""] * (c + 1 - len(row)))
-                    row[c] = value
-                    self.origin[(r, c)] = (r0, c0)
-        # row → {column: 1-based (row, column) of its merge's top-left}, for rows holding a merged copy
-        self._merged_rows: dict[int, dict[int, tuple[int, int]]] = {}
-        for (r, c), (r0, c0) in self.origin.items():
-            self._merged_rows.setdefault(r, {})[c] = (r0 + 1, c0 + 1)
-
-    def _at(self, r: int, c: int) -> Any:
-        row = self.rows[r] if r < len(self.rows) else []
-        return row[c] if c < len(row) else ""
-
-    def cell(self, r: int, c: int) -> Cell:
-        """The cell at 0-based (r, c), located at the cell a person would edit."""
-        return self.row_cells(r, ((None, c),))[None]
-
-    def row_cells(self, r: int, positions: Iterable[tuple[Any, int]]) -> dict[Any, Cell]:
-        """{key: cell} of row r for (key, 0-based column) positions: a table row in one go."""
-        row = self.rows[r] if r < len(self.rows) else ()
-        width, name, new = len(row), self.name, tuple.__new__
-        # Cell(name, row, col, raw) without the call: every table cell is made here
-        r1, merged = r + 1, self._merged_rows.get(r)
-        if merged is None:
-            return {key: new(Cell, (name, r1, c + 1, row[c] if c < width else "", None, False)) for key, c in positions}
-        out = {}
-        for key, c in positions:
-            at = merged.get(c)
-            rr, cc = at if at is not None else (r1, c + 1)
-            out[key] = new(Cell, (name, rr, cc, row[c] if c < width else "", None, False))
-        return out
-
-    def labels(self) -> dict[str, tuple[int, int]]:
-        """Normalized text → its first position, not counting merged copies; built once."""
-        if self._labels is None:
-            labels: dict[str, tuple[int, int]] = {}
-            origin = self.origin
-            for r, row in enumerate(self.rows):
-                for c, raw in enumerate(row):
-                    if raw and isinstance(raw, str) and not (origin and (r, c) in origin):
-                        labels.setdefault(normalize_label(raw), (r, c))
-            self._labels = labels
-        return self._labels
-
-    def row_labels(self, r: int) -> list[tuple[int, str]]:
-        """(column, normalized text) of every text cell of row r, merged copies included."""
-        found = self._row_labels.get(r)
-        if found is None:
-            row = self.rows[r]
-            found = self._row_labels[r] = (
-                []
-                if row.count("") == len(row)
-                else [(c, normalize_label(raw)) for c, raw in enumerate(row) if raw and isinstance(raw, str)]
-            )
-        return found
-
-    def same_merge(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        return self.origin.get(a, a) == self.origin.get(b, b)
-
-    @property
-    def height(self) -> int:
-        return len(self.rows)
 
 
 class Opened(NamedTuple):
@@ -265,22 +183,6 @@ def _wrong_file(content: bytes, suffix: str) -> str | None:
     return None
 
 
-def find_label(grid: Grid, label: str) -> tuple[int, int] | None:
-    """The first cell (in reading order) whose text is `label`, not counting merged copies."""
-    return grid.labels().get(label)
-
-
-def value_right_of(grid: Grid, r: int, c: int) -> Cell:
-    """The value of a form field: the first cell right of the label (and of its merge)."""
-    row = grid.rows[r]
-    cc = c + 1
-    while cc < len(row) and grid.same_merge((r, c), (r, cc)):
-        cc += 1
-    if cc >= len(row):
-        return Cell(grid.name, r + 1, cc + 1, None)
-    return grid.cell(r, cc)
-
-
 def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = None) -> tuple[int, dict[str, int]] | None:
     """The header row of `table` (the row holding most of its labels) and column positions."""
     best: tuple[int, dict[str, int]] | None = None
@@ -309,23 +211,31 @@ LAYOUT_SHEETS = 3  # of a workbook in another layout, the sheets whose labels ar
 LAYOUT_ROWS = 200  # and their rows
 
 
-def layout_labels(content: bytes, max_bytes: int, names: list[str]) -> set[str]:
-    """The labels (normalized texts) of a workbook's first sheets, to tell its layout: read
+def layout_grids(content: bytes, max_bytes: int, names: list[str]) -> list[Grid]:
+    """The first sheets of a workbook, to tell its layout and read a one-sheet form: read
     only where it holds none of the contract's sheets, through the same guard."""
     import python_calamine as pc
 
     first = set(names[:LAYOUT_SHEETS])
     checked = inspect_container(content, max_bytes, load=lambda sheet: sheet in first)
     if checked.reason:
-        return set()
-    labels: set[str] = set()
+        return []
+    grids: list[Grid] = []
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(checked.content or content))
         for name in names[:LAYOUT_SHEETS]:
-            for row in wb.get_sheet_by_name(name).to_python(nrows=LAYOUT_ROWS):
-                labels.update(normalize_label(v) for v in row if isinstance(v, str) and v.strip())
+            sheet = wb.get_sheet_by_name(name)
+            grids.append(Grid(name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or (), checked.sheets.get(name)))
     except Exception:  # noqa: BLE001 - only a hint: a sheet that cannot be read tells nothing
-        return labels
+        return grids
+    return grids
+
+
+def layout_labels(grids: list[Grid]) -> set[str]:
+    """The labels (normalized texts) of the sheets' first rows, to tell their layout."""
+    labels: set[str] = set()
+    for grid in grids:
+        labels.update(label for label, (r, _) in grid.labels().items() if r < LAYOUT_ROWS)
     return labels
 
 
@@ -455,23 +365,30 @@ class Reader:
         grids = opened.grids
         self.data.sheets = list(grids)
         if not opened.candidates:  # none of the contract's sheets: perhaps another layout
-            labels = layout_labels(content, self.max_bytes, opened.names)
+            layout = layout_grids(content, self.max_bytes, opened.names)
+            labels = layout_labels(layout)
             match = closest(labels, self.profiles)
+            if match is not None and match[0].form is not None:
+                profile = match[0]
+                grid = max(layout, key=lambda g: len(profile.found(layout_labels([g]))))  # the first of the best
+                FormReader(self, grid, profile).read()
+                return self.data
             if match is not None and not match[0].readable:
                 profile, found = match
                 self.data.profile = profile.id
+                self.data.recognised_only = True
                 self.note("S02", Cell(opened.names[0] if opened.names else ""), _other_layout(profile, found))
                 return self.data
             near = nearest(labels, self.profiles)
-            if near is not None and not near[0].readable:  # too little of it to say: named, with what it lacks
+            if near is not None and near[0].id != CONTRACT:  # too little of it to say: named, with what it lacks
                 profile, found = near
                 missing = [s for s in profile.signature if s not in found]
                 self.note(
                     "S02",
                     Cell(opened.names[0] if opened.names else ""),
                     f"工作簿不是 {S.TEMPLATE_VERSION} 模板；最接近的表样是“{profile.name}”，但只找到它的 {len(found)} 个标签"
-                    f"（缺{'、'.join(f'“{x}”' for x in missing[:5])}{'等' if len(missing) > 5 else ''}），无法确定；"
-                    f"请使用 {S.TEMPLATE_VERSION} 模板填报",
+                    f"（缺{'、'.join(f'“{x}”' for x in missing[:5])}{'等' if len(missing) > 5 else ''}），无法确定，不计算得分；"
+                    f"请使用 {S.TEMPLATE_VERSION} 模板填报，或使用该表样的完整格式",
                 )
         else:
             self.data.profile = CONTRACT
@@ -592,24 +509,34 @@ class Reader:
             if label not in self.data.funds and label != S.TOTAL_ROW:
                 self.note("S03", Cell(grid.name, 0, cols["item"] + 1), f"“资金情况”缺少“{label}”行")
 
-    def _indicator_rows(
-        self, grid: Grid, table: S.Table, carry: tuple[str, ...], later: tuple[str, ...] = ()
+    def indicator_rows(
+        self,
+        grid: Grid,
+        table: S.Table,
+        carry: tuple[str, ...],
+        later: tuple[str, ...] = (),
+        header: tuple[int, dict[str, int]] | None = None,
+        totals: tuple[str, ...] = S.TOTAL_LABELS,
+        label_ids: tuple[str, ...] = (),
     ) -> tuple[int, dict[str, int], list[Row], int] | None:
-        """Rows of an indicator table; blank upper-level cells inherit the label above them."""
-        header = self._table(grid, table, 0, HEADER_SCAN_ROWS, later=later)
+        """Rows of an indicator table; blank upper-level cells (`carry`) inherit the label
+        above them. It ends at a row whose labels (`label_ids`, else `carry`) are one of
+        `totals`. `header`: found by the caller (else the contract's, in the first rows)."""
+        header = header or self._table(grid, table, 0, HEADER_SCAN_ROWS, later=later)
         if header is None:
             return None
         hr, cols = header
         rows: list[Row] = []
         last: dict[str, Cell] = {}
         total_row = 0
-        content_ids = [c.id for c in table.columns if c.id not in carry and c.id != "seq"]
+        label_ids = label_ids or carry
+        content_ids = [c.id for c in table.columns if c.id not in label_ids and c.id != "seq"]
         for r, row, filled in self._rows(grid, table, cols, hr + 1, grid.height):
-            first_label = next((normalize_label(row[k].raw) for k in carry if k in filled), "")
-            if first_label in S.TOTAL_LABELS and all(normalize_label(row[k].raw) in S.TOTAL_LABELS for k in carry if k in filled):
+            first_label = next((normalize_label(row[k].raw) for k in label_ids if k in filled), "")
+            if first_label in totals and all(normalize_label(row[k].raw) in totals for k in label_ids if k in filled):
                 total_row = r + 1
                 break
-            if not any(k in filled for k in content_ids) and not any(k in filled for k in carry):
+            if not any(k in filled for k in content_ids) and not any(k in filled for k in label_ids):
                 continue
             applies = not _not_applicable(row, filled, content_ids)
             if not applies:
@@ -635,7 +562,7 @@ class Reader:
         return hr, cols, rows, total_row
 
     def _read_goals(self, grid: Grid) -> None:
-        got = self._indicator_rows(grid, S.GOALS_TABLE, ("goal", "level1", "level2"))
+        got = self.indicator_rows(grid, S.GOALS_TABLE, ("goal", "level1", "level2"))
         if got is None:
             return
         hr, cols, rows, _ = got
@@ -653,7 +580,7 @@ class Reader:
         self.data.goals = rows
 
     def _read_scores(self, grid: Grid) -> None:
-        got = self._indicator_rows(grid, S.SCORES_TABLE, ("level1", "level2"), later=("weight",))
+        got = self.indicator_rows(grid, S.SCORES_TABLE, ("level1", "level2"), later=("weight",))
         if got is None:
             return
         hr, cols, rows, total_row = got

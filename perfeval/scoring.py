@@ -57,7 +57,7 @@ def column_total(data: WorkbookData, column: str) -> tuple[float | None, bool]:
     """
     total = 0.0
     filled, known = False, True
-    for label in S.SOURCE_ROWS:
+    for label in data.funds_sources:
         row = data.funds.get(label, {})
         cell = row.get(column)
         v = _amount(cell)
@@ -96,7 +96,7 @@ def _adjusted(data: WorkbookData) -> tuple[float | None, bool]:
     reading); a row in use with neither, or with either typed as something other than a number,
     makes the total unknown: (None, True). No adjustment typed in any source row: the typed
     合计, if any."""
-    rows = [data.funds.get(label, {}) for label in S.SOURCE_ROWS]
+    rows = [data.funds.get(label, {}) for label in data.funds_sources]
     if not any(row.get("adjusted") is not None and not row["adjusted"].blank for row in rows):
         typed = typed_total(data, "adjusted")
         return typed, typed is not None
@@ -140,7 +140,7 @@ def missing_inputs(data: WorkbookData) -> list[tuple[str, str]]:
     row in use has no 调整后预算 either, and of the use rows filled in part. Where no source row
     is in use, the 合计 cells of the totals that are unknown. Cells typed as text are not listed:
     S08 already points at them."""
-    rows = {label: data.funds.get(label, {}) for label in S.SOURCE_ROWS}
+    rows = {label: data.funds.get(label, {}) for label in data.funds_sources}
     used = [label for label, row in rows.items() if has_money(row)]
     out: list[tuple[str, str]] = []
 
@@ -160,7 +160,7 @@ def missing_inputs(data: WorkbookData) -> list[tuple[str, str]]:
         row = data.funds.get(label, {})
         if has_money(row) and use_rate(data, label) is None:
             out += [(label, c) for c in ("budget", "spent") if blank(row, c) and (c == "spent" or blank(row, "adjusted"))]
-    return sorted(set(out), key=lambda x: (S.FUNDS_ROWS.index(x[0]), S.MONEY_COLUMNS.index(x[1])))
+    return sorted(set(out), key=lambda x: (data.funds_rows.index(x[0]), S.MONEY_COLUMNS.index(x[1])))
 
 
 def integer_of(cell: Cell | None) -> int | None:

@@ -188,6 +188,40 @@ def format_number(x: float | None) -> str:
 NATURE_ALIASES = {">=": "≥", "≧": "≥", "<=": "≤", "≦": "≤", "＝": "=", "==": "="}
 
 
+# the words and signs a form writes before a target ("≥50人次", "不低于90%"): as 指标性质. A
+# strict > or < is read as ≥ or ≤: the model has no strict sign, and only the bound itself differs.
+_SIGNS = {
+    "≥": "≥",
+    ">=": "≥",
+    ">": "≥",
+    "不低于": "≥",
+    "不少于": "≥",
+    "大于等于": "≥",
+    "≤": "≤",
+    "<=": "≤",
+    "<": "≤",
+    "不高于": "≤",
+    "不超过": "≤",
+    "小于等于": "≤",
+    "=": "=",
+    "==": "=",
+}
+
+
+def split_value(raw: Any) -> tuple[str, float | None, str]:
+    """A form's value with its direction and unit inside it ("≥50人次", "≤90万元", "=100%",
+    "62人次"): (≥ ≤ = or "" where none is written, the number or None, the unit after it)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return "", parse_number(raw).number, ""
+    text = clean_text(raw)
+    m = _NUMBER.match(_SPACES.sub("", _to_ascii(text))) if text else None
+    if m is None:
+        return "", None, ""
+    sign = _SIGNS.get(m.group("prefix") or "", "")
+    number = parse_number(m.group("num") + (m.group("exp") or "")).number
+    return sign, number, m.group("suffix").strip()
+
+
 def normalize_nature(raw: Any) -> str:
     """指标性质 as one of ≥ ≤ = 定性 where a common spelling of it was typed."""
     text = _SPACES.sub("", clean_text(raw))

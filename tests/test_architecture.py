@@ -29,6 +29,8 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("perfeval.publish",),
     ("perfeval.model", "perfeval.formulas", "perfeval.catalogue"),
+    ("perfeval.grid",),
+    ("perfeval.forms",),
     ("perfeval.config", "perfeval.read", "perfeval.template"),
     ("perfeval.inbox", "perfeval.scoring", "perfeval.fill", "perfeval.cache", "perfeval.results"),
     ("perfeval.historydb", "perfeval.analysis"),

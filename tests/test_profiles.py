@@ -1,6 +1,7 @@
-"""Layouts (表样, issue #15, first part): a workbook in a known real-world layout is told which
-one, in one S02, never scored; the contract's workbooks are read as v1; a workbook that fits no
-layout keeps the list of the sheets it lacks."""
+"""Layouts (表样, issue #15): a workbook in a known real-world layout is read by its profile and
+shown as such; one in a layout only recognised (a user's profile without a form) is told which,
+in one S02, never scored; the contract's workbooks are read as v1; a workbook that fits no
+layout keeps the list of the sheets it lacks. tests/test_forms.py checks the forms' figures."""
 
 from __future__ import annotations
 
@@ -57,20 +58,18 @@ def sheet(path, rows, title="Sheet1"):
 def test_the_shipped_profiles_name_their_layouts():
     ids = [p.id for p in profiles()]
     assert ids[0] == "v1" and {"national", "sichuan", "chongqing", "tianjin"} <= set(ids)
-    assert [p.id for p in profiles() if p.readable] == ["v1"]
+    assert [p.id for p in profiles() if p.readable] == ["v1", "national", "sichuan", "chongqing", "tianjin"]
+    assert [p.id for p in profiles() if p.form is not None] == ["national", "sichuan", "chongqing", "tianjin"]
     assert all(p.name and len(p.signature) >= 5 for p in profiles())
 
 
-@pytest.mark.parametrize(("rows", "layout"), [(NATIONAL, "national"), (CHONGQING, "chongqing")])
-def test_a_workbook_in_another_layout_is_told_so_and_never_scored(tmp_path, rows, layout):
+@pytest.mark.parametrize(("rows", "layout", "total"), [(NATIONAL, "national", 95.8), (CHONGQING, "chongqing", 19.5)])
+def test_a_workbook_in_a_known_form_is_read_by_its_layout(tmp_path, rows, layout, total):
     path = sheet(tmp_path / "自评表.xlsx", rows)
     (dep,), findings = analyze([(path, path.name)], Settings())
-    assert dep.data.profile == layout and dep.status is Status.UNSCORED and dep.total_score is None
-    assert [f.code for f in dep.findings] == ["S02"], "one finding: not five missing sheets, nor the rules of v1"
-    (f,) = dep.findings
-    name = next(p.name for p in profiles() if p.id == layout)
-    assert f.sheet == "Sheet1" and f"此工作簿是“{name}”" in f.message and "perfeval template" in f.message
-    assert name in dep.status_reason
+    assert dep.data.profile == layout and dep.data.in_form and not dep.data.in_other_layout
+    assert dep.total_score == total and dep.execution_rate is not None
+    assert not [f for f in dep.findings if f.code == "S02"], "not told it is in another layout: it is read"
 
 
 def test_a_workbook_that_fits_no_layout_is_listed_the_sheets_it_lacks(tmp_path):
@@ -111,9 +110,9 @@ def test_the_layout_is_shown_in_the_overview_the_json_and_the_profiles_command(t
     assert shown == {CLEAN_FILE.name: "v1 模板", "自评表.xlsx": next(p.name for p in profiles() if p.id == "national")}
     data = json.loads((tmp_path / "out" / "perfeval-results.json").read_text(encoding="utf-8"))
     assert {d["file"]: d["profile"] for d in data["departments"]} == {CLEAN_FILE.name: "v1", "自评表.xlsx": "national"}
-    assert {d.file: d.status for d in result.departments}["自评表.xlsx"] is Status.UNSCORED
+    assert {d.file: d.total_score for d in result.departments}["自评表.xlsx"] == 95.8
     res = CliRunner().invoke(main, ["profiles"])
-    assert res.exit_code == 0 and "national  财政部一表式绩效自评表" in res.output and "能识别，尚不能读取" in res.output
+    assert res.exit_code == 0 and "national  财政部一表式绩效自评表（项目支出 / 部门整体支出）（可读取）" in res.output
     listed = json.loads(CliRunner().invoke(main, ["profiles", "--json"]).output)
     assert [p["id"] for p in listed] == [p.id for p in profiles()]
 
@@ -170,7 +169,12 @@ def test_the_settings_file_names_profile_files_beside_it(tmp_path):
     [
         ('[[profile]]\nid = "v1"\nname = "x"\nsignature = ["a", "b", "c"]\n', "已被使用"),
         ('[[profile]]\nid = "x"\nname = "x"\nsignature = ["a", "b"]\n', "至少 3 个标签"),
-        ('[[profile]]\nid = "x"\nname = "x"\nreadable = true\nsignature = ["a", "b", "c"]\n', "readable 只能为 false"),
+        ('[[profile]]\nid = "x"\nname = "x"\nreadable = true\nsignature = ["a", "b", "c"]\n', "需要 [profile.form]"),
+        (
+            '[[profile]]\nid = "x"\nname = "x"\nsignature = ["a", "b", "c"]\n[profile.form.indicators]\nlevel3 = ["指标"]\n',
+            "至少要给出 weight、score",
+        ),
+        ('[[profile]]\nid = "x"\nname = "x"\nsignature = ["a", "b", "c"]\n[profile.form.funds]\nspend = ["执行数"]\n', "未知的项 spend"),
         ('[[profile]]\nid = "x"\nname = "x"\nsignatures = ["a", "b", "c"]\n', "未知的项 signatures"),
         ("id = 1\n", "[[profile]]"),
         ("[[profile]\n", "不是有效的 TOML"),

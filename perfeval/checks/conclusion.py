@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Row, Severity
+from ..profiles import form_has
 from ..values import format_number as n
 from ..values import format_rate as pct
 from ..values import normalize_label, quote
@@ -56,6 +57,8 @@ def no_problems_listed(dep: Department, s: Settings) -> Iterator[Hit]:
         return
     if any(normalize_label(_c(r, "category").raw) == "存在问题" for r in dep.data.items):
         return
+    if dep.data.in_form and not form_has(dep.data.profile, "conclusion", "problems", s.profiles):
+        return  # the form has no place for problems (the national one-sheet form): none to list
     yield Hit(S.SHEET_CONCLUSION, 0, 0, f"评价得分 {n(dep.total_score)} 分低于满分，但“评价结论”未列出存在问题；请对应扣分写明问题")
 
 

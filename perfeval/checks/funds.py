@@ -28,12 +28,17 @@ def _total_cell(dep: Department, column: str) -> Cell:
     return _cell(dep, S.TOTAL_ROW, column)
 
 
-def _field(dep: Department, key: str) -> Cell:
-    return dep.data.funds_fields.get(key) or Cell(S.SHEET_FUNDS)
+def _field(dep: Department, key: str) -> Cell | None:
+    """The funds field `key` (调整说明, 执行偏差原因 …); None where the workbook is a form of
+    another layout that has no such field: a rule never asks for what the form cannot hold."""
+    cell = dep.data.funds_fields.get(key)
+    if cell is None and dep.data.in_form:
+        return None
+    return cell or Cell(S.SHEET_FUNDS)
 
 
 def _filled_sources(dep: Department) -> Iterator[tuple[str, dict[str, Cell]]]:
-    for label in S.SOURCE_ROWS:
+    for label in dep.data.funds_sources:
         row = dep.data.funds.get(label)
         if row and any(row.get(c) is not None and row[c].number is not None for c in S.MONEY_COLUMNS):
             yield label, row
@@ -173,7 +178,7 @@ def low_execution_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
     if rate is None or rate >= s.execution_rate_min - 1e-12:
         return
     reason = _field(dep, "deviation_reason")
-    if reason.blank:
+    if reason is not None and reason.blank:
         yield hit(reason, f"预算执行率 {pct(rate)} 低于 {s.execution_rate_min:.0%}，请在“执行偏差原因”中说明未支出的原因", "", pct(rate))
 
 
@@ -193,7 +198,7 @@ def adjustment_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
     if large is None:
         return
     note = _field(dep, "adjustment_note")
-    if not note.blank:
+    if note is None or not note.blank:
         return
     what, value = large
     yield hit(note, f"{what}，但“调整说明”为空，请说明年中追加或调减预算的原因", "", value)
@@ -300,7 +305,7 @@ def looks_like_yuan(batch, s: Settings):
         if not flagged:
             continue
         column, label, value, med = flagged[0]
-        sources = [(r, v) for r, row in dep.data.funds.items() if r in S.SOURCE_ROWS and (v := _n(row, column)) is not None]
+        sources = [(r, v) for r, row in dep.data.funds.items() if r in dep.data.funds_sources and (v := _n(row, column)) is not None]
         big = max(sources, key=lambda x: x[1], default=None)
         cell = dep.data.funds[big[0]][column] if big else _total_cell(dep, column)
         names = "、".join(x[1] for x in flagged)
@@ -320,7 +325,7 @@ def looks_like_yuan(batch, s: Settings):
 @rule("F12", Severity.ERROR)
 def negative_amount(dep: Department, s: Settings) -> Iterator[Hit]:
     """金额为负数"""
-    for label in S.FUNDS_ROWS:
+    for label in dep.data.funds_rows:
         row = dep.data.funds.get(label, {})
         for column in S.MONEY_COLUMNS:
             cell = row.get(column)
@@ -357,7 +362,7 @@ def small_adjustment_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
     if _large_adjustment(dep, s) is not None:
         return  # F07 warns of it
     note = _field(dep, "adjustment_note")
-    if not note.blank:
+    if note is None or not note.blank:
         return
     rate = f"（预算调整率 {pct(dep.adjustment_rate)}）" if dep.adjustment_rate is not None else ""
     yield hit(
@@ -377,7 +382,7 @@ def low_reported_execution_unexplained(dep: Department, s: Settings) -> Iterator
     if reported is None or reported.number is None or reported.number >= s.execution_rate_min - 1e-12:
         return
     reason = _field(dep, "deviation_reason")
-    if reason.blank:
+    if reason is not None and reason.blank:
         yield hit(
             reason,
             f"报告预算执行率 {pct(reported.number)} 低于 {s.execution_rate_min:.0%}，资金情况表缺少计算执行率所需的金额、无法核算，"

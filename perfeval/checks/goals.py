@@ -64,6 +64,8 @@ def missed_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
         if got is None:
             continue
         target, actual = got
+        if "deviation" not in row and dep.data.in_form:
+            continue  # the form has no 偏差原因 column: nothing to fill in
         cell = _c(row, "deviation")
         if cell.blank:
             yield hit(
@@ -94,14 +96,15 @@ def target_too_low(dep: Department, s: Settings) -> Iterator[Hit]:
 @rule("G06", Severity.WARNING)
 def coverage(dep: Department, s: Settings) -> Iterator[Hit]:
     """绩效指标未覆盖产出、效益、满意度三类一级指标"""
-    if not dep.data.goals_columns:
-        return
+    if "level1" not in dep.data.goals_columns:
+        return  # no 一级 column (S03 in the template; a flat-list form has none): nothing to tell
     present = {normalize_label(_c(row, "level1").raw) for row, _ in goal_indicators(dep)}
     lacking = [x for x in S.REQUIRED_GOAL_LEVEL1 if x not in present]
     if lacking:
         # the header is locked: point at the first empty row below the goals, where one is added
         last = max((c.row for row in dep.data.goals for c in row.values()), default=dep.data.goals_header_row)
-        cell = Cell(S.SHEET_GOALS, last + 1, dep.data.goals_columns.get("level1", 0))
+        sheet = next((c.sheet for row in dep.data.goals for c in row.values()), S.SHEET_GOALS)
+        cell = Cell(sheet, last + 1, dep.data.goals_columns["level1"])
         yield hit(
             cell,
             f"绩效指标缺少一级指标：{'、'.join(lacking)}；部门整体绩效目标应包括产出、效益和满意度指标，"

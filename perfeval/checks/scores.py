@@ -74,6 +74,8 @@ def deduction_unexplained(dep: Department, s: Settings) -> Iterator[Hit]:
         w, sc = _c(row, "weight").number, _c(row, "score").number
         if w is None or sc is None or sc >= w - s.score_tolerance:
             continue
+        if "reason" not in row and dep.data.in_form:
+            continue  # the form has no place for a reason here (its 执行率 block, a list without one)
         if _c(row, "reason").blank:
             yield hit(
                 _c(row, "reason"),

@@ -38,8 +38,8 @@ def _has_sheet(dep: Department, sheet: str) -> bool:
 @rule("S04", Severity.WARNING)
 def template_version(dep: Department, s: Settings) -> Iterator[Hit]:
     """模板版本缺失或不是 perfeval-v1"""
-    if not _has_sheet(dep, S.SHEET_INFO):
-        return
+    if dep.data.in_form or not _has_sheet(dep, S.SHEET_INFO):
+        return  # a form of another layout (表样) has no 模板版本: its profile is shown instead
     cell = dep.data.info.get("template_version")
     if cell is None:
         yield Hit(S.SHEET_INFO, 0, 0, f"“基本信息”中没有“模板版本”，应为 {S.TEMPLATE_VERSION}；文件仍按 v1 读取，请改用最新模板")

@@ -36,7 +36,7 @@ def department_sheet(w: Writer, d: Department, findings_at: tuple[str, str, str]
     st, ws = w.st, w.ws
     money_cols = [c for c in S.FUNDS_TABLE.columns if c.id in S.MONEY_COLUMNS]
     funds: list[tuple[str, list[float | None], float | None]] = []
-    for label in S.FUNDS_ROWS:
+    for label in d.data.funds_rows:
         row = d.data.funds.get(label)
         if label == S.TOTAL_ROW:
             funds.append((label, [d.budget, d.adjusted, d.received, d.spent, d.balance], d.execution_rate))

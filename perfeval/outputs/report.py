@@ -93,7 +93,7 @@ def report_context(dep: Department, run_date: date, organization: str = "") -> d
     name = _t(dep.name)
     year_text = f"{dep.year}年度" if dep.year else ""
     fund_rows = []
-    for label in S.SOURCE_ROWS + S.USE_ROWS:
+    for label in data.funds_sources + S.USE_ROWS:
         row = data.funds.get(label, {})
         values = {k: row[k].number if k in row else None for k in S.MONEY_COLUMNS}
         if all(v is None for v in values.values()):
@@ -102,7 +102,7 @@ def report_context(dep: Department, run_date: date, organization: str = "") -> d
             values["balance"] = round(values["received"] - values["spent"], 6)
         fund_rows.append({"label": label, **{k: money_text(v) for k, v in values.items()}})
     fund_rows.insert(
-        sum(1 for r in fund_rows if r["label"] in S.SOURCE_ROWS),
+        sum(1 for r in fund_rows if r["label"] in data.funds_sources),
         {
             "label": "合计",
             "budget": _money(dep.budget),
