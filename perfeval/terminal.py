@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Department, Severity, Status
+from .profiles import CONTRACT, by_id
 from .values import format_money, format_number, format_rate
 
 Paint = Callable[[str, str], str]  # (text, role) → the text as shown; roles: the keys of STYLES
@@ -307,6 +308,9 @@ def department_detail(d: Mapping[str, Any], paint: Paint = plain) -> list[str]:
         about.append(f"{d['eval_type']}")
     if about:
         head.append("   " + "，".join(about))
+    if d.get("profile") not in (None, "", CONTRACT):
+        layout = by_id(str(d["profile"]))
+        head.append(f"   表样：{layout.name if layout else d['profile']}")
     if status:
         head.append(f"   状态：{paint(status, ROLE_OF_STATUS.get(status, ''))}" + (f"（{reason}）" if reason else ""))
     if d.get("readable") is False:
@@ -380,6 +384,9 @@ def department_outputs(d: Mapping[str, Any], labels: Mapping[str, str], outdir: 
 def check_block(dep: Department, paint: Paint = plain) -> str:
     """One checked workbook: its status, score and rates, and a table of its findings."""
     head = f"== {dep.file}：{dep.name}"
+    if dep.data.in_form:  # read by another layout's profile: which one, so the reading can be judged
+        layout = by_id(dep.data.profile)
+        head += f"\n   表样：{layout.name if layout else dep.data.profile}（按该表样读取）"
     if dep.status is not None:
         head += f"\n   状态：{paint(dep.status.value, ROLE_OF_STATUS[dep.status.value])}" + (
             f"（{dep.status_reason}）" if dep.status_reason else ""
