@@ -298,7 +298,9 @@ class FormReader:
         return out
 
     def _score_row(self, row: Row) -> Row:
-        out: Row = {k: row[k] for k in ("level1", "level2", "level3", "coefficient", "core") if k in row}
+        out: Row = {k: row[k] for k in ("level1", "level2", "level3", "core") if k in row}
+        if "coefficient" in row:  # 得分系数: the share of the weight earned (W10 checks the score by it)
+            out["coefficient"] = self.reader.typed(row["coefficient"], S.Kind.RATE, "得分系数")
         for key, label in (("weight", "分值"), ("score", "得分")):
             if key in row:
                 out[key] = self.reader.typed(row[key], S.Kind.NUMBER, label)

@@ -212,6 +212,30 @@ class Case:
     message: str | None = None  # the whole message where it fires (the catalogue's example says it)
 
 
+def chongqing_form(indicator: str, **cells: Any) -> bytes:
+    """The sample Chongqing form (samples/forms.py: a flat list with 得分系数) as bytes, the
+    cells of one indicator's row changed by column label (W10 looks at no other layout)."""
+    import importlib.util
+    import sys
+    import tempfile
+
+    from .conftest import SAMPLES
+
+    modules = {}
+    for name in ("forms", "make_forms"):
+        spec = importlib.util.spec_from_file_location(name, SAMPLES / f"{name}.py")
+        modules[name] = module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    rows, merges = modules["forms"].chongqing()
+    header = next(r for r in rows if r[:1] == ["指标名称"])
+    row = next(r for r in rows if r[:1] == [indicator])
+    for label, value in cells.items():
+        row[header.index(label)] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        return modules["make_forms"].write_form(Path(tmp) / "重庆.xlsx", rows, merges).read_bytes()
+
+
 # The clean sample (samples/specs.py CLEAN), the numbers the near misses below start from:
 #   资金情况  省级 800/800/800/776/24, 市级 3200/3350/3350/3290.50/59.50 (预算/调整后/到位/支出/结余),
 #            基本支出 1500/1500/1480.20, 项目支出 2500/2650/2586.30; execution 4066.5 / 4150 = 97.99%
@@ -561,6 +585,21 @@ CASES = [
         False,
         "关联指标 with a space inside an indicator's name",
         conclusion("items", lambda items: [{**items[0], "关联指标": "预算 执行率"}] + items[1:]),
+    ),
+    Case(
+        "W10",
+        True,
+        "Chongqing: 得分系数 80% of 指标权重 10, but 指标得分 10",
+        raw=chongqing_form("救助资金按时发放率", 指标得分=10),
+        cell="自评表!I10",
+        message=catalogue.get("W10").message,
+    ),
+    Case("W10", False, "Chongqing: 得分系数 80% of 10 and 指标得分 8", raw=chongqing_form("救助资金按时发放率")),
+    Case(
+        "W10",
+        False,
+        "Chongqing: 得分系数 0.8 typed as a number, 指标得分 8.005 (within 0.01)",
+        raw=chongqing_form("救助资金按时发放率", 得分系数=0.8, 指标得分=8.005),
     ),
     Case("C05", True, "reported 一级 score off", analysis(0, "报告得分", 9), cell="评价结论!B39"),
     Case("C05", False, "reported 一级 score 9.805 against 9.8 (within 0.01)", analysis(0, "报告得分", 9.805)),

@@ -194,3 +194,25 @@ def execution_score_differs(dep: Department, s: Settings) -> Iterator[Hit]:
             n(sc),
             n(expected),
         )
+
+
+@rule("W10", Severity.WARNING)
+def coefficient_score_differs(dep: Department, s: Settings) -> Iterator[Hit]:
+    """得分与得分系数 × 分值不符"""
+    for row in dep.data.scores:
+        coefficient = row.get("coefficient")  # only a form with a 得分系数 column has one (重庆)
+        if coefficient is None or coefficient.number is None:
+            continue
+        w, sc = _c(row, "weight").number, _c(row, "score").number
+        if w is None or sc is None:
+            continue
+        expected = round(coefficient.number * w, 6)
+        if abs(sc - expected) <= s.score_tolerance:
+            continue
+        yield hit(
+            _c(row, "score"),
+            f"指标“{_name(row)}”得分 {n(sc)}，按得分系数 {pct(coefficient.number)} × 分值 {n(w)} 应得 {n(expected)} 分；"
+            "请核对得分或得分系数",
+            n(sc),
+            n(expected),
+        )
