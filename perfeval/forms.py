@@ -49,7 +49,7 @@ class Reader(Protocol):
 EXECUTION_LEVELS = ("预算执行", "预算执行率", "预算执行率")
 FUNDS_MONEY = ("budget", "adjusted", "received", "spent", "balance")
 # the label of a funds row in a form: "其中：本年财政拨款" is the row 本年财政拨款
-_SUB_ROW = re.compile(r"^(?:其中)[:：]?")
+_SUB_ROW = re.compile(r"^(?:其中|按收入性质分|按支出性质分|按资金来源分)[:：]?")
 # an unfilled indicator row of the national form: "指标1:" with "/" in every other cell
 _PLACEHOLDER_NAME = re.compile(r"^指标\d+[:：]?$")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
@@ -64,6 +64,7 @@ class FormReader:
         assert profile.form is not None
         self.reader, self.grid, self.profile, self.form = reader, grid, profile, profile.form
         self.data = reader.data
+        self.execution_row: Row | None = None  # the scored 执行率 block, once read (_execution)
 
     def read(self) -> None:
         data, form = self.data, self.form
@@ -71,8 +72,12 @@ class FormReader:
         data.sheets = [self.grid.name]
         data.funds_sources = tuple(form.labels("funds", "sources"))
         self._info()
-        end = self._funds()
-        self._indicators(end)
+        indicators = self._header(dict(form.indicators), 0, 3, must="level3")
+        goal = self._find(form.labels("goal", "planned"))
+        # the funds block ends where the goals or the indicators begin
+        stop = min(x[0] for x in (indicators, goal, (self.grid.height,)) if x is not None)
+        self._funds(stop)
+        self._indicators(indicators)
         self._conclusion()
 
     # --- where things are ---------------------------------------------------------------
@@ -87,18 +92,20 @@ class FormReader:
         pos = self._find(labels)
         return None if pos is None else value_right_of(self.grid, *pos)
 
-    def _header(self, mapping: Labels | dict[str, Labels], start: int, need: int) -> tuple[int, dict[str, int]] | None:
-        """The first row from `start` holding at least `need` of the mapped labels: (row,
-        {field: column}), the first column of a label where it appears twice."""
-        assert isinstance(mapping, dict)
-        for r in range(start, self.grid.height):
+    def _header(
+        self, mapping: dict[str, Labels], start: int, need: int, stop: int | None = None, must: str = ""
+    ) -> tuple[int, dict[str, int]] | None:
+        """The first row from `start` (before `stop`) holding at least `need` of the mapped
+        labels, `must` among them: (row, {field: column}), the first column of a label where it
+        appears twice."""
+        for r in range(start, self.grid.height if stop is None else min(stop, self.grid.height)):
             found: dict[str, int] = {}
             for c, text in self.grid.row_labels(r):
                 for key, labels in mapping.items():
                     if key not in found and text in labels:
                         found[key] = c
                         break
-            if len(found) >= need:
+            if len(found) >= need and (not must or must in found):
                 return r, found
         return None
 
@@ -131,14 +138,19 @@ class FormReader:
         if self.form.eval_type and ("eval_type" not in info or info["eval_type"].blank):
             info["eval_type"] = Cell(grid.name, 0, 0, self.form.eval_type)  # what the form is; no cell holds it
 
-    def _funds(self) -> int:
-        """The funds block; the row (0-based) where what follows it starts."""
+    def _funds(self, stop: int) -> None:
+        """The funds block: its header, then its rows down to `stop` (0-based, exclusive)."""
         reader, grid, data = self.reader, self.grid, self.data
         columns = {k: v for k, v in self.form.funds if k not in ("total", "sources")}
         money = [k for k in columns if k in FUNDS_MONEY]
-        header = self._header(columns, 0, 2)
+        header = self._header(columns, 0, 2, stop)
         if header is None or sum(k in money for k in header[1]) < 2:
-            return 0
+            reader.note(
+                "S03",
+                Cell(grid.name),
+                f"“{self.profile.name}”找不到资金表的表头行（应含：{'、'.join(v[0] for k, v in columns.items() if v and k in money)}）",
+            )
+            return
         hr, cols = header
         left = min(cols.values())
         labelled = next((c for c, _ in grid.row_labels(hr) if c < left), None)
@@ -147,8 +159,7 @@ class FormReader:
         sources = {normalize_label(s): s for s in data.funds_sources}
         formulas = formula_cells(data.path, grid.source_name, grid.xml) if data.path.suffix.lower() in (".xlsx", ".xlsm", ".ods") else None
         positions = [(k, c) for k, c in cols.items()] + ([("item", item)] if item is not None else [])
-        end = hr + 1
-        for r in range(hr + 1, grid.height):
+        for r in range(hr + 1, stop):
             row = grid.row_cells(r, positions)
             label = _SUB_ROW.sub("", normalize_label(row["item"].raw)) if "item" in row else ""
             has_money = any(not row[k].blank for k in money if k in row)
@@ -160,11 +171,18 @@ class FormReader:
                 name = S.TOTAL_ROW
             elif label in sources:
                 name = sources[label]
-            elif not label and not has_money:
-                continue
+            elif label in S.USE_ROWS:
+                name = label  # 按支出性质分：基本支出、项目支出
             else:
-                break  # the next block (年度总体目标 …)
-            end = r + 1
+                if label and has_money:
+                    reader.note(
+                        "S07",
+                        row["item"],
+                        f"资金行“{row['item'].text}”不是“{self.profile.name}”的资金来源（{'、'.join(data.funds_sources) or '无'}），"
+                        "未计入合计；它若是某一来源的明细可不理会，否则请核对合计",
+                        row["item"].text,
+                    )
+                continue
             if name in data.funds:
                 continue
             cells: Row = {"item": row["item"]} if "item" in row else {}
@@ -193,7 +211,6 @@ class FormReader:
                 at,
                 f"“{self.profile.name}”没有“实际到位资金”列：资金到位率、结余资金和结余率无法计算，留空（不按 0 计）",
             )
-        return end
 
     def _execution(self, hr: int, cols: dict[str, int], row: dict[str, Cell]) -> None:
         """The 执行率 block of the funds' total row: the rate the department reported, and the
@@ -213,12 +230,11 @@ class FormReader:
                 scores[key] = reader.typed(row[key], S.Kind.NUMBER, f"预算执行率·{label}")
         self.execution_row = scores
 
-    def _indicators(self, start: int) -> None:
+    def _indicators(self, header: tuple[int, dict[str, int]] | None) -> None:
         reader, grid, data, form = self.reader, self.grid, self.data, self.form
         mapping = dict(form.indicators)
-        header = self._header(mapping, start, 3)
-        execution = getattr(self, "execution_row", None)
-        if header is None or "level3" not in header[1]:
+        execution = self.execution_row
+        if header is None:
             reader.note("S03", Cell(grid.name), f"“{self.profile.name}”找不到指标表的表头行（应含：{'、'.join(_first(mapping))}）")
             if execution is not None:
                 data.scores = [execution]

@@ -5,13 +5,16 @@ the form's own cells; what the form has no place for is neither asked for nor ma
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from perfeval.cli import main
 from perfeval.config import Settings
 from perfeval.fill import fill_template
 from perfeval.model import Status
@@ -125,6 +128,24 @@ def test_a_printed_instruction_is_not_content_and_a_written_text_is(tmp_path):
     assert [(i["category"].raw, i["content"].text[:6]) for i in dep.data.items] == [("相关建议", "优化救助资金")]
 
 
+def test_the_whole_department_variant_reads_its_use_rows_and_names_a_row_it_does_not_know(tmp_path):
+    """The 部门整体 form's funds split by 收入性质 and 支出性质: 基本支出/项目支出 are read as the
+    template's use rows; a source the layout does not list is named (S07), never silently summed."""
+    rows, _ = forms.national()
+    at = next(i for i, r in enumerate(rows) if r[:1] == ["其他资金"]) + 1
+    rows[at:at] = [
+        ["政府性基金预算", 50, 50, 50, "-", "-", "-"],
+        ["按支出性质分：基本支出", 700, 760, 740, "-", "-", "-"],
+        ["项目支出", 500, 590, 556, "-", "-", "-"],
+    ]
+    dep = _one(_write(tmp_path / "部门整体.xlsx", rows))
+    assert dep.data.profile == "national" and dep.total_score == pytest.approx(94.6)
+    assert dep.basic_rate == pytest.approx(740 / 760) and dep.project_rate == pytest.approx(556 / 590)
+    assert dep.spent == 1296, "the unknown row is not added to the sources"
+    (note,) = [f for f in dep.findings if f.code == "S07" and "政府性基金预算" in f.message]
+    assert note.location == f"自评表!A{at + 1}"
+
+
 def test_a_form_lacking_its_score_column_is_never_scored(tmp_path):
     """A near miss: the national form with its 得分 column left out of the indicator table."""
     rows, merges = forms.national()
@@ -200,6 +221,9 @@ def test_a_user_written_form_is_read_and_scored(tmp_path):
     assert dep.data.conclusion["reported_score"].number == 98
     plain = _one(book)
     assert plain.data.profile == "" and plain.status is Status.UNSCORED, "without the profile it is no known layout"
+    res = CliRunner().invoke(main, ["check", str(book), "--json", "--profile", str(profile)])
+    (shown,) = json.loads(res.output)["departments"]
+    assert res.exit_code == 0 and shown["profile"] == "gansu" and shown["total_score"] == 98 and shown["status"] == "可受理"
 
 
 def _write(path: Path, rows: list[list]) -> Path:
