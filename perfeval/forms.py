@@ -17,7 +17,7 @@ from typing import Protocol
 
 from . import schema as S
 from .formulas import formula_cells
-from .grid import Grid, value_right_of
+from .grid import Grid, stated_weights, value_right_of
 from .model import Cell, Row, WorkbookData
 from .profiles import Labels, Profile
 from .values import clean_text, normalize_label, normalize_nature, parse_money, split_value
@@ -249,6 +249,7 @@ class FormReader:
         assert got is not None
         _, _, rows, total_row = got
         goal = self._goal()
+        stated_weights(rows)
         goals, scores = [], []
         for row in rows:
             name = row.get("level3")
@@ -314,7 +315,7 @@ class FormReader:
         return out
 
     def _score_row(self, row: Row) -> Row:
-        out: Row = {k: row[k] for k in ("level1", "level2", "level3", "core") if k in row}
+        out: Row = {k: row[k] for k in ("level1", "level2", "level3", "level1_weight", "level2_weight", "core") if k in row}
         if "coefficient" in row:  # 得分系数: the share of the weight earned (W10 checks the score by it)
             out["coefficient"] = self.reader.typed(row["coefficient"], S.Kind.RATE, "得分系数")
         for key, label in (("weight", "分值"), ("score", "得分")):

@@ -3,6 +3,7 @@ cell, each value located at the cell a person would edit; and finding a form's f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -108,3 +109,27 @@ def value_right_of(grid: Grid, r: int, c: int) -> Cell:
     if cc >= len(row):
         return Cell(grid.name, r + 1, cc + 1, None)
     return grid.cell(r, cc)
+
+
+# a weight written in an indicator's label, at its end: "绩效目标合理性（3分）", "决策(20 分)"
+WEIGHT_IN_LABEL = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
+
+
+def stated_weights(rows: list[dict[str, Cell]], keys: tuple[str, ...] = ("level1", "level2")) -> None:
+    """Upper-level labels that state their weight ("决策（20分）", "目标设定（5分）", as many score
+    sheets write them): the label keeps its name ("决策"), and the weight it states becomes the
+    row's `<key>_weight` cell, at the label (W11 checks it against the 三级 weights below it)."""
+    for row in rows:
+        for key in keys:
+            cell = row.get(key)
+            if cell is None:
+                continue
+            raw = cell[3]
+            if not isinstance(raw, str) or not raw.rstrip().endswith(("分）", "分)")):
+                continue
+            found = WEIGHT_IN_LABEL.search(raw)
+            if found is None or not raw[: found.start()].strip():
+                continue
+            weight = float(found.group(1))
+            row[key] = cell.replace(raw=raw[: found.start()].rstrip())
+            row[f"{key}_weight"] = cell.replace(raw=found.group(0).strip(), number=weight)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from . import schema as S
 from .forms import FormReader
 from .formulas import formula_cells
-from .grid import Grid, find_label, value_right_of
+from .grid import WEIGHT_IN_LABEL, Grid, find_label, stated_weights, value_right_of
 from .guard import MAX_FILE_BYTES, inspect_container, too_large
 from .model import Cell, Hit, Note, Row, WorkbookData, a1
 from .profiles import CONTRACT, Profile, closest, header_synonyms, nearest
@@ -205,8 +205,6 @@ def find_header(grid: Grid, table: S.Table, start: int = 0, stop: int | None = N
     return best
 
 
-# a weight written in an indicator's label, at its end: "绩效目标合理性（3分）", "决策(20 分)"
-WEIGHT_IN_LABEL = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 LAYOUT_SHEETS = 3  # of a workbook in another layout, the sheets whose labels are compared
 LAYOUT_ROWS = 200  # and their rows
 
@@ -588,6 +586,7 @@ class Reader:
             self._missing_column(grid, hr, "分值")
         self.data.scores_header_row, self.data.scores_columns = hr + 1, {k: v + 1 for k, v in cols.items()}
         self.data.scores_total_row = total_row
+        stated_weights(rows)
         for row in rows:
             for key, label in (("weight", "分值"), ("score", "得分")):
                 if key in row:
@@ -616,6 +615,8 @@ class Reader:
             return False
         for row, label, weight in weights:
             row["weight"] = Cell(label.sheet, label.row, label.col, weight, weight)
+            # the label keeps its name: "绩效目标合理性（3分）" is the indicator 绩效目标合理性
+            row["level3"] = label.replace(raw=WEIGHT_IN_LABEL.sub("", label.raw).rstrip())
         cols["weight"] = cols["level3"]
         first = weights[0][1]
         self.note(

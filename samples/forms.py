@@ -233,3 +233,27 @@ def transcription(layout: str) -> dict:
         "指标评分": scores,
         "评价结论": {"fields": {"评价得分": TOTAL_SCORE}, "items": items},
     }
+
+
+# D. A score sheet with the weights in its labels (达州, many Hunan reports): "产出指标（60分）",
+# "数量指标（35分）", "道路养护里程（15分）", and no 分值 column. It is the template otherwise
+# (make_forms.py writes the national form's transcription so, and takes the column out).
+WEIGHTS_IN_LABELS = "D_权重写在名称中_评分表.xlsx"
+
+
+def weights_in_labels() -> dict:
+    """The national form's transcription, its 指标评分 labels stating their weights."""
+    spec = transcription("national")
+    rows = spec["指标评分"]
+    for key in ("一级指标", "二级指标"):
+        totals: dict[tuple, float] = {}
+        for row in rows:
+            group = (row["一级指标"], row["二级指标"]) if key == "二级指标" else (row["一级指标"],)
+            totals[group] = totals.get(group, 0) + row["分值"]
+        for row in rows:
+            group = (row["一级指标"], row["二级指标"]) if key == "二级指标" else (row["一级指标"],)
+            row[f"_{key}"] = f"{row[key]}（{totals[group]:g}分）"
+    for row in rows:
+        row["一级指标"], row["二级指标"] = row.pop("_一级指标"), row.pop("_二级指标")
+        row["三级指标"] = f"{row['三级指标']}（{row['分值']:g}分）"
+    return spec

@@ -9,7 +9,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from forms import FORMS  # noqa: E402
+from forms import FORMS, WEIGHTS_IN_LABELS, weights_in_labels  # noqa: E402
+
+from perfeval.fill import fill_template  # noqa: E402
 
 
 def write_form(path: Path, rows: list[list], merges: list[tuple[int, int, int, int]]) -> Path:
@@ -43,11 +45,26 @@ def write_form(path: Path, rows: list[list], merges: list[tuple[int, int, int, i
     return path
 
 
+def write_weights_in_labels(path: Path) -> Path:
+    """D: the template with the weights written in the 指标评分 labels and its 分值 column taken
+    out, as a score sheet made elsewhere has it."""
+    import openpyxl
+
+    fill_template(path, weights_in_labels())
+    wb = openpyxl.load_workbook(path)
+    ws = wb["指标评分"]
+    header = next(r for r in range(1, 10) if any(c.value == "分值" for c in ws[r]))
+    ws.delete_cols(next(c.column for c in ws[header] if c.value == "分值"))
+    wb.save(path)
+    return path
+
+
 def main() -> None:
     out = HERE / "forms"
     out.mkdir(exist_ok=True)
     for name, make in FORMS.values():
         print(write_form(out / name, *make()))
+    print(write_weights_in_labels(out / WEIGHTS_IN_LABELS))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from perfeval.pipeline import analyze
 from perfeval.profiles import load_file
 
 from .conftest import SAMPLES
+from .dump import dump_workbook
 
 FORMS_DIR = SAMPLES / "forms"
 
@@ -241,3 +242,19 @@ def test_the_committed_sample_forms_are_what_samples_forms_py_describes(tmp_path
     for name, build in forms.FORMS.values():
         fresh = make.write_form(tmp_path / name, *build())
         assert fresh.read_bytes() == (FORMS_DIR / name).read_bytes(), f"run `python samples/make_forms.py` ({name} is stale)"
+    fresh = make.write_weights_in_labels(tmp_path / forms.WEIGHTS_IN_LABELS)
+    assert dump_workbook(fresh) == dump_workbook(FORMS_DIR / forms.WEIGHTS_IN_LABELS), "run `python samples/make_forms.py`"
+    assert sorted(p.name for p in FORMS_DIR.iterdir()) == sorted([*(n for n, _ in forms.FORMS.values()), forms.WEIGHTS_IN_LABELS])
+
+
+def test_weights_in_the_labels_read_as_their_transcription_with_a_weight_column(tmp_path):
+    """D: "产出指标（60分）" / "数量指标（35分）" / "道路养护里程（15分）", no 分值 column."""
+    dep = _one(FORMS_DIR / forms.WEIGHTS_IN_LABELS)
+    typed = _one(fill_template(tmp_path / "v1.xlsx", forms.transcription("national")))
+    for figure in ("total_score", "grade", "status", "execution_rate", "total_weight", "level3_count"):
+        assert getattr(dep, figure) == getattr(typed, figure), figure
+    assert [(x.name, x.weight, x.score) for x in dep.level1] == [(x.name, x.weight, x.score) for x in typed.level1]
+    assert [(x.parent, x.name, x.weight) for x in dep.level2] == [(x.parent, x.name, x.weight) for x in typed.level2]
+    assert dep.level1[1].name == "产出指标", "the label keeps its name; the weight it states is checked (W11)"
+    only = Counter(f.code for f in dep.findings) - Counter(f.code for f in typed.findings)
+    assert list(only.elements()) == ["S07"] and "W11" not in {f.code for f in dep.findings}

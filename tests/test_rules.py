@@ -601,6 +601,16 @@ CASES = [
         "Chongqing: 得分系数 0.8 typed as a number, 指标得分 8.005 (within 0.01)",
         raw=chongqing_form("救助资金按时发放率", 得分系数=0.8, 指标得分=8.005),
     ),
+    Case(
+        "W11",
+        True,
+        "一级 label states 12 points over one 三级 of 10",
+        score(0, "一级指标", "部门整体支出率（12分）"),
+        cell="指标评分!A3",
+        message=catalogue.get("W11").message,
+    ),
+    Case("W11", False, "一级 label states 10 points, its one 三级 weighs 10", score(0, "一级指标", "部门整体支出率（10分）")),
+    Case("W11", False, "a bracket that states no weight: （试行）", score(0, "一级指标", "部门整体支出率（试行）")),
     Case("C05", True, "reported 一级 score off", analysis(0, "报告得分", 9), cell="评价结论!B39"),
     Case("C05", False, "reported 一级 score 9.805 against 9.8 (within 0.01)", analysis(0, "报告得分", 9.805)),
     Case(

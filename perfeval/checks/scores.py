@@ -216,3 +216,30 @@ def coefficient_score_differs(dep: Department, s: Settings) -> Iterator[Hit]:
             n(sc),
             n(expected),
         )
+
+
+@rule("W11", Severity.WARNING)
+def stated_weight_differs(dep: Department, s: Settings) -> Iterator[Hit]:
+    """一级、二级指标名称中写明的分值与其下三级指标的分值之和不符"""
+    for key, what in (("level1", "一级"), ("level2", "二级")):
+        # by the label cell that states the weight (merged over its rows): its 三级 weights
+        groups: dict[tuple[int, int], tuple[Cell, str, list[float | None]]] = {}
+        for row in dep.data.scores:
+            stated = row.get(f"{key}_weight")
+            if stated is None or stated.number is None:
+                continue
+            name = _c(row, key).text
+            groups.setdefault((stated.row, stated.col), (stated, name, []))[2].append(_c(row, "weight").number)
+        for stated, name, weights in groups.values():
+            if any(w is None for w in weights):
+                continue  # a 三级 weight unknown: S08/W06 tell of it, the sum is not known
+            total = round(sum(w for w in weights if w is not None), 6)
+            if abs(total - (stated.number or 0.0)) <= s.score_tolerance:
+                continue
+            yield hit(
+                stated,
+                f"{what}指标“{quote(name, 30)}”名称中写明 {n(stated.number)} 分，其下 {len(weights)} 个三级指标的分值之和为 {n(total)} 分；"
+                "请核对名称中的分值或各三级指标的分值",
+                n(stated.number),
+                n(total),
+            )
