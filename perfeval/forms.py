@@ -329,7 +329,11 @@ class FormReader:
         reader, data = self.reader, self.data
         for key, category in (("problems", "存在问题"), ("suggestions", "相关建议")):
             cell = self._value(self.form.labels("conclusion", key))
-            if cell is None or cell.blank:
+            if cell is None:
+                continue
+            if key == "problems":
+                data.conclusion["problems"] = cell  # where C03 asks for them, filled or not
+            if cell.blank:
                 continue
             if any(text in cell.text for text in self.form.instructions):
                 reader.note("S07", cell, f"“{category}”处仍是表样印好的填写说明（“{cell.text[:30]}”），按未填写读取", cell.text[:200])

@@ -127,6 +127,8 @@ def test_the_national_forms_own_ways_of_writing_are_read_as_meant():
 def test_a_printed_instruction_is_not_content_and_a_written_text_is(tmp_path):
     dep = _one(FORMS_DIR / forms.FORMS["sichuan"][0])
     assert [(i["category"].raw, i["content"].text[:6]) for i in dep.data.items] == [("相关建议", "优化救助资金")]
+    (c03,) = [f for f in dep.findings if f.code == "C03"]
+    assert c03.location == "自评表!B24", "asked for at the form's own 存在问题 cell"
 
 
 def test_the_whole_department_variant_reads_its_use_rows_and_names_a_row_it_does_not_know(tmp_path):
@@ -145,6 +147,16 @@ def test_the_whole_department_variant_reads_its_use_rows_and_names_a_row_it_does
     assert dep.spent == 1296, "the unknown row is not added to the sources"
     (note,) = [f for f in dep.findings if f.code == "S07" and "政府性基金预算" in f.message]
     assert note.location == f"自评表!A{at + 1}"
+
+
+def test_a_form_without_its_department_name_is_told_where_to_write_it(tmp_path):
+    """A near miss of the sample: the row with 部门名称 left out; the form's year comes from its title."""
+    rows, _ = forms.national()
+    rows = [r for r in rows if r[:1] != ["部门名称"]]
+    dep = _one(_write(tmp_path / "无名称.xlsx", rows))
+    (f,) = [f for f in dep.findings if f.code == "S05"]
+    assert f.sheet == "自评表" and "“部门名称”或“主管部门”" in f.message and dep.year == forms.YEAR
+    assert dep.status is Status.PENDING and dep.name == "无名称", "named after its file, never dropped"
 
 
 def test_a_form_lacking_its_score_column_is_never_scored(tmp_path):

@@ -59,7 +59,9 @@ def no_problems_listed(dep: Department, s: Settings) -> Iterator[Hit]:
         return
     if dep.data.in_form and not form_has(dep.data.profile, "conclusion", "problems", s.profiles):
         return  # the form has no place for problems (the national one-sheet form): none to list
-    yield Hit(S.SHEET_CONCLUSION, 0, 0, f"评价得分 {n(dep.total_score)} 分低于满分，但“评价结论”未列出存在问题；请对应扣分写明问题")
+    message = f"评价得分 {n(dep.total_score)} 分低于满分，但“评价结论”未列出存在问题；请对应扣分写明问题"
+    at = dep.data.conclusion.get("problems")  # a form's own 存在问题 cell
+    yield hit(at, message) if at is not None else Hit(S.SHEET_CONCLUSION, 0, 0, message)
 
 
 @rule("C04", Severity.WARNING)

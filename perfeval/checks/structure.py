@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from .. import schema as S
 from ..config import Settings
 from ..model import Cell, Department, Severity
+from ..profiles import by_id
 from ..values import EMAIL, normalize_label, normalize_nature, quote
 from .registry import Hit, hit, notes, rule
 
@@ -58,7 +59,13 @@ def required_blank(dep: Department, s: Settings) -> Iterator[Hit]:
         if not f.required or f.id == "template_version":
             continue
         cell = dep.data.info.get(f.id)
-        if cell is None:
+        if cell is None and dep.data.in_form:
+            layout = by_id(dep.data.profile, s.profiles)
+            labels = layout.form.labels("info", f.id) if layout is not None and layout.form is not None else ()
+            where = f"（应填在“{'”或“'.join(labels)}”右侧）" if labels else ""
+            sheet = dep.data.sheets[0] if dep.data.sheets else ""
+            yield Hit(sheet, 0, 0, f"表中找不到必填项“{f.label}”{where}，请补上")
+        elif cell is None:
             yield Hit(S.SHEET_INFO, 0, 0, f"“基本信息”中没有必填项“{f.label}”，请按模板补上")
         elif cell.blank:
             yield hit(cell, f"必填项“{f.label}”为空，请填写")
