@@ -116,24 +116,23 @@ def analyze(
     JSON pieces (see EncodedDepartment). `before_batch(departments)`: called before the batch
     rules (the results history gives each department its earlier years there)."""
     departments: list[Department] = []
-    reads: dict[str, bytes] = {}  # for the cache: this batch's reads, as plain data
-    fresh = False  # some were read, not taken from the cache
+    # for the cache: each read into its pack as it arrives, not all held until the end
+    pack = cache.pack_writer() if cache else None
     with pool.worker_pool(len(files), Work(files, settings, cache, encode=encode)) as workers:
         for (dep, blob, key, cached), (path, name) in zip(pool.run_tasks(workers, _analyze_one, len(files)), files, strict=True):
+            kept = pack.add(key, blob, cached) if pack is not None and blob is not None and key else blob
             if workers is not None:  # a worker's department: the light copy, and the whole read encoded
-                dep.packed, dep.read_key = blob, key
+                dep.packed, dep.read_key = kept, key
                 dep.data.path, dep.data.file = path, name
-            if cache and blob is not None and key:
-                reads[key] = blob
-                fresh = fresh or not cached
             departments.append(dep)
             if progress:
                 progress(dep.file)
         pool.settle()  # the batch now lives until the end
-    if cache and cache.save_reads(reads, fresh):  # one pack; files that left the inbox, or changed, are dropped
-        for dep in departments:  # the pack holds each read now: a reference instead of its bytes
-            if isinstance(dep.packed, bytes) and dep.read_key:
-                dep.packed = cache.ref(dep.read_key) or dep.packed
+    if pack is not None:  # the pack holds the batch's reads now; files that left the inbox, or changed, are dropped
+        where = pack.finish()
+        for dep in departments:
+            if dep.packed is not None and dep.read_key in where:
+                dep.packed = where[dep.read_key]
     if before_batch is not None:
         before_batch(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
@@ -330,7 +329,7 @@ def _side_files(_: int) -> list[tuple[str, Entry]]:
     """findings.csv and perfeval-results.json, into the staging folder: a worker's task."""
     work: Work = pool.work()
     assert work.side is not None
-    result, _, outputs = work.side
+    result, _shown, outputs = work.side
     outputs.staging.mkdir(parents=True, exist_ok=True)
     # the departments' JSON texts are made again here, one at a time, as the file is written
     # (cheap: from the pieces their workers made), rather than kept for the whole run
