@@ -8,7 +8,6 @@ Which outputs are current is the publish manifest's business (see publish.py).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -122,37 +121,93 @@ class Cache:
         where = self.index.get(key)
         return PackRef(self.pack_path, *where) if where else None
 
-    def save_reads(self, reads: dict[str, bytes], fresh: bool = True) -> bool:
-        """Keep exactly these reads (key → the read's JSON): those of files that
-        left the inbox, or changed, are not kept forever. `fresh`: some were read afresh, not
-        taken from the pack. The pack is not written again when it already holds exactly
-        these keys and none was read afresh (one was, where its entry in the pack was damaged).
-        True where the pack now holds exactly these reads (see `ref`)."""
-        if self._pack is not None:
-            self._pack[1].close()
-            self._pack = None
-        tmp = self.folder / f".reads.{os.getpid()}.tmp"
+    def pack_writer(self) -> PackWriter:
+        """A writer of this batch's pack, fed each read as it arrives (see PackWriter)."""
+        return PackWriter(self)
+
+
+class PackWriter:
+    """The batch's reads into a new pack as they arrive, so that the main process, which
+    receives every read, never holds them all (at thousands of workbooks, a hundred megabytes
+    of bytes that, once let go, the process keeps). `add` says what a department keeps of its
+    read; `finish` makes the pack the cache's and says where each read is now.
+
+    The pack keeps exactly the batch's reads: those of files that left the inbox, or changed,
+    are not kept forever. It is not written again when it already holds exactly these keys
+    and none was read afresh (one was, where its entry in the pack was damaged). A pack that
+    cannot be written only costs time: the reads it could not take stay in memory."""
+
+    def __init__(self, cache: Cache):
+        self.cache = cache
+        self.tmp = cache.folder / f".reads.{os.getpid()}.tmp"
+        self.fh: Any = None
+        self.fresh: dict[str, tuple[int, int, str]] = {}  # key → entry in the new pack, in order of arrival
+        self.kept: dict[str, None] = {}  # keys taken from the current pack (cache hits), in order
+        self.offset = 0
+        self.failed = False
+
+    def add(self, key: str, blob: bytes, cached: bool) -> Any:
+        """The read of `key`: a reference into a pack (PackRef), or `blob` itself where no pack
+        can take it."""
+        if cached and key in self.cache.index:
+            self.kept[key] = None
+            return self.cache.ref(key)
+        if key in self.fresh:  # the same bytes in two files: one entry
+            return PackRef(self.tmp, *self.fresh[key])
+        if self.failed:
+            return blob
         try:
-            if fresh or reads.keys() != self.index.keys():
-                self.folder.mkdir(parents=True, exist_ok=True)
-                index, offset = {}, 0
-                with tmp.open("wb") as fh:
-                    for key in sorted(reads):
-                        blob = reads[key]
-                        fh.write(blob)
-                        index[key] = (offset, len(blob), hashlib.sha256(blob).hexdigest())
-                        offset += len(blob)
-                    trailer = json.dumps(index, separators=(",", ":")).encode("utf-8")
-                    fh.write(trailer)
-                    fh.write(len(trailer).to_bytes(8, "little") + self.PACK_MAGIC)
-                os.replace(tmp, self.pack_path)
-                self._index = index
-            _remove_old_reads(self.folder / "reads")
-            return True
+            if self.fh is None:
+                self.cache.folder.mkdir(parents=True, exist_ok=True)
+                self.fh = self.tmp.open("wb", buffering=0)  # unbuffered: an entry given out is in the file
+            if self.fh.write(blob) != len(blob):
+                raise OSError("short write")
         except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            return False  # a cache that cannot be written only costs time
+            self.failed = True  # and an entry cut short is refused by its digest
+            return blob
+        entry = self.fresh[key] = (self.offset, len(blob), hashlib.sha256(blob).hexdigest())
+        self.offset += len(blob)
+        return PackRef(self.tmp, *entry)
+
+    def finish(self) -> dict[str, PackRef]:
+        """The pack now holds exactly the batch's reads: where each is (key → PackRef). Empty
+        where it could not be written (then each department keeps what `add` gave it: the
+        references into the temp file stay good until the next batch removes it)."""
+        cache = self.cache
+        if cache._pack is not None:  # the pack may be replaced (Windows replaces no open file)
+            cache._pack[1].close()
+            cache._pack = None
+        try:
+            if self.failed:
+                return {}
+            if not self.fresh and self.kept.keys() == cache.index.keys():
+                _remove_old_reads(cache.folder / "reads")
+                return {key: PackRef(cache.pack_path, *cache.index[key]) for key in self.kept}
+            if self.fh is None:
+                cache.folder.mkdir(parents=True, exist_ok=True)
+                self.fh = self.tmp.open("wb", buffering=0)
+            index = dict(self.fresh)
+            for key in self.kept:  # the reads taken from the current pack, copied into the new one
+                ref = cache.ref(key)
+                if ref is None:
+                    raise OSError(f"no read of {key} in the pack")
+                blob = ref.read()
+                if self.fh.write(blob) != len(blob):
+                    raise OSError("short write")
+                index[key] = (self.offset, len(blob), ref.sha256)
+                self.offset += len(blob)
+            trailer = json.dumps(index, separators=(",", ":")).encode("utf-8")
+            self.fh.write(trailer + len(trailer).to_bytes(8, "little") + cache.PACK_MAGIC)
+            self.fh.close()
+            os.replace(self.tmp, cache.pack_path)
+            cache._index = index
+            _remove_old_reads(cache.folder / "reads")
+            return {key: PackRef(cache.pack_path, *entry) for key, entry in index.items()}
+        except OSError:
+            return {}
+        finally:
+            if self.fh is not None and not self.fh.closed:
+                self.fh.close()
 
 
 def _remove_old_reads(folder: Path) -> None:

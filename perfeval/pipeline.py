@@ -29,7 +29,7 @@ from .outputs import (
 )
 from .publish import Entry, FolderLock, OutputSet, recover
 from .read import read_bytes, read_workbook
-from .results import RunResult, department_json_text, encode_department, finding_texts, findings_csv, result_json
+from .results import RunResult, department_json_text, encode_department, finding_texts, findings_csv, result_json_pieces
 from .scoring import compute, rank_departments, settle_status
 
 Progress = Callable[[str], None]
@@ -47,8 +47,8 @@ class Work:
     encode: bool = False  # make each department's JSON pieces (for a run that writes results)
     jobs: list[OutputJob] = field(default_factory=list)
     options: OutputOptions = OutputOptions()
-    # the run, its departments' JSON texts, and the set its outputs are staged in
-    side: tuple[RunResult, list[str], OutputSet] | None = None
+    # the run, the digest of its departments' JSON texts, and the set its outputs are staged in
+    side: tuple[RunResult, str, OutputSet] | None = None
     made_folders: set[Path] = field(default_factory=set)  # staging folders made (by this process): one mkdir each
 
 
@@ -116,24 +116,23 @@ def analyze(
     JSON pieces (see EncodedDepartment). `before_batch(departments)`: called before the batch
     rules (the results history gives each department its earlier years there)."""
     departments: list[Department] = []
-    reads: dict[str, bytes] = {}  # for the cache: this batch's reads, as plain data
-    fresh = False  # some were read, not taken from the cache
+    # for the cache: each read into its pack as it arrives, not all held until the end
+    pack = cache.pack_writer() if cache else None
     with pool.worker_pool(len(files), Work(files, settings, cache, encode=encode)) as workers:
         for (dep, blob, key, cached), (path, name) in zip(pool.run_tasks(workers, _analyze_one, len(files)), files, strict=True):
+            kept = pack.add(key, blob, cached) if pack is not None and blob is not None and key else blob
             if workers is not None:  # a worker's department: the light copy, and the whole read encoded
-                dep.packed, dep.read_key = blob, key
+                dep.packed, dep.read_key = kept, key
                 dep.data.path, dep.data.file = path, name
-            if cache and blob is not None and key:
-                reads[key] = blob
-                fresh = fresh or not cached
             departments.append(dep)
             if progress:
                 progress(dep.file)
         pool.settle()  # the batch now lives until the end
-    if cache and cache.save_reads(reads, fresh):  # one pack; files that left the inbox, or changed, are dropped
-        for dep in departments:  # the pack holds each read now: a reference instead of its bytes
-            if isinstance(dep.packed, bytes) and dep.read_key:
-                dep.packed = cache.ref(dep.read_key) or dep.packed
+    if pack is not None:  # the pack holds the batch's reads now; files that left the inbox, or changed, are dropped
+        where = pack.finish()
+        for dep in departments:
+            if dep.packed is not None and dep.read_key in where:
+                dep.packed = where[dep.read_key]
     if before_batch is not None:
         before_batch(departments)
     findings = run_checks(Batch(departments, skipped or []), settings, departments_checked=True)
@@ -270,11 +269,11 @@ def _publish(
     from .names import unique_stems
 
     departments = result.departments
-    jobs, contents = _department_jobs(result, unique_stems([d.name for d in departments]), options, outputs, use_cache)
+    jobs, shown = _department_jobs(result, unique_stems([d.name for d in departments]), options, outputs, use_cache)
     if on_stage:
         on_stage("生成部门结果", len(departments))
     result.outputs += [outputs.outdir / SUMMARY_NAME, outputs.outdir / FINDINGS_NAME]  # what perfeval-results.json lists
-    work = Work(files, settings, jobs=jobs, options=options, side=(result, contents, outputs))
+    work = Work(files, settings, jobs=jobs, options=options, side=(result, shown, outputs))
     _write_outputs_and_summary(result, work, outputs, use_cache, progress)
     if progress:
         for _ in range(len(departments) - len(jobs)):
@@ -289,7 +288,7 @@ def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet
     from .outputs.summary import write_summary
 
     assert work.side is not None
-    _, contents, _ = work.side
+    _, shown, _ = work.side
     # the summary, in this process, is the longest single piece of work: the workers (which
     # write the department files, findings.csv and the results JSON) give way to it
     with pool.worker_pool(len(work.jobs), work, nice=OUTPUT_NICE) as workers:
@@ -302,7 +301,6 @@ def _write_outputs_and_summary(result: RunResult, work: Work, outputs: OutputSet
         done = pool.run_tasks(workers, _write_outputs, len(work.jobs))
         if workers is None:
             done = iter(list(done))  # run now: the summary below is written after them, as in a pool
-        shown = hashlib.sha256("\n".join(contents).encode("utf-8")).hexdigest()
         # the sources' hashes too: the summary shows texts no department's JSON holds (分析)
         sources = [d.source_sha256 for d in result.departments]
         summary_key = output_key("summary", result.run_date, shown, sources, [(s.file, s.reason) for s in result.skipped])
@@ -331,11 +329,15 @@ def _side_files(_: int) -> list[tuple[str, Entry]]:
     """findings.csv and perfeval-results.json, into the staging folder: a worker's task."""
     work: Work = pool.work()
     assert work.side is not None
-    result, contents, outputs = work.side
+    result, _shown, outputs = work.side
     outputs.staging.mkdir(parents=True, exist_ok=True)
+    # the departments' JSON texts are made again here, one at a time, as the file is written
+    # (cheap: from the pieces their workers made), rather than kept for the whole run
+    texts = (department_json_text(d) for d in result.departments)
+    pieces = (text.encode("utf-8") for text in result_json_pieces(result, texts, finding_texts(result)))
     return [
         (FINDINGS_NAME, Entry.written(outputs.path(FINDINGS_NAME), findings_csv(result.findings), "")),
-        (RESULTS_NAME, Entry.written(outputs.path(RESULTS_NAME), result_json(result, contents, finding_texts(result)).encode("utf-8"), "")),
+        (RESULTS_NAME, Entry.streamed(outputs.path(RESULTS_NAME), pieces, "")),
     ]
 
 
@@ -344,19 +346,21 @@ OutputJob = tuple[Department, date, list[tuple[str, str, str]]]  # (kind, rel, k
 
 def _department_jobs(
     result: RunResult, stems: list[str], options: OutputOptions, outputs: OutputSet, use_cache: bool
-) -> tuple[list[OutputJob], list[str]]:
+) -> tuple[list[OutputJob], str]:
     """What to write for each department, leaving out published outputs that would come out
-    the same; and each department's content as JSON text (made once: the outputs' keys are
-    made of it, and perfeval-results.json holds it)."""
+    the same; and the SHA-256 of all departments' contents as JSON text, one to a line (what
+    the summary shows of them). Each content is made here for the outputs' keys, then let go:
+    perfeval-results.json makes them again as it is written."""
     wanted_outputs = [o for o in DEPARTMENT_OUTPUTS if o.wanted(options)]
     variants = {o.kind: o.variant(options) for o in wanted_outputs}
-    jobs, contents = [], []
-    for dep, stem in zip(result.departments, stems, strict=True):
+    jobs = []
+    shown = hashlib.sha256()
+    for i, (dep, stem) in enumerate(zip(result.departments, stems, strict=True)):
         for o in wanted_outputs:
             dep.outputs[o.kind] = f"{o.folder}/{stem}{o.suffix}"
         todo = []
         content = department_json_text(dep)
-        contents.append(content)
+        shown.update(("\n" + content if i else content).encode("utf-8"))
         for o in wanted_outputs:
             rel = dep.outputs[o.kind]
             # the source's hash too: a report prints the goals, indicators and 存在问题 as typed,
@@ -366,7 +370,7 @@ def _department_jobs(
                 todo.append((o.kind, rel, key))
         if todo:
             jobs.append((dep, result.run_date, todo))
-    return jobs, contents
+    return jobs, shown.hexdigest()
 
 
 def _write_outputs(i: int) -> tuple[str, list[tuple[str, Entry]]]:
@@ -376,12 +380,18 @@ def _write_outputs(i: int) -> tuple[str, list[tuple[str, Entry]]]:
     outputs = work.side[2]
     dep, run_date, todo = work.jobs[i]
     made = []
-    for kind, rel, key in todo:
-        path = outputs.path(rel)
-        if path.parent not in work.made_folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            work.made_folders.add(path.parent)
-        made.append((rel, Entry.written(path, OUTPUTS_BY_KIND[kind].make(dep, run_date, work.options), key)))
+    # a report decodes the whole read into the department (Department.full_data): put the
+    # light copy back after the job, or each worker would keep every whole read it decoded
+    data, packed = dep.data, dep.packed
+    try:
+        for kind, rel, key in todo:
+            path = outputs.path(rel)
+            if path.parent not in work.made_folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                work.made_folders.add(path.parent)
+            made.append((rel, Entry.written(path, OUTPUTS_BY_KIND[kind].make(dep, run_date, work.options), key)))
+    finally:
+        dep.data, dep.packed = data, packed
     return dep.name, made
 
 

@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -71,6 +72,18 @@ class Entry:
         and make its entry from the bytes themselves, not read back."""
         path.write_bytes(data)
         return Entry(key, hashlib.sha256(data).hexdigest(), len(data), path.stat().st_mtime_ns)
+
+    @staticmethod
+    def streamed(path: Path, pieces: Iterable[bytes], key: str) -> Entry:
+        """`Entry.written`, the data given in pieces: written and hashed one piece at a time,
+        never joined in memory."""
+        h, size = hashlib.sha256(), 0
+        with path.open("wb") as fh:
+            for piece in pieces:
+                fh.write(piece)
+                h.update(piece)
+                size += len(piece)
+        return Entry(key, h.hexdigest(), size, path.stat().st_mtime_ns)
 
     def plain(self) -> list[Any]:
         return [self.key, self.sha256, self.size, self.mtime_ns]

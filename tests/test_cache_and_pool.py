@@ -437,3 +437,54 @@ def test_a_pooled_run_keeps_references_into_the_pack_not_the_reads(tmp_path, mak
     refs[1].path.write_bytes(bytes(whole))
     with pytest.raises(OSError, match="被改动"):
         other.full_data()
+
+
+def _pooled_inbox(inbox: Path, copies: int = 2) -> Path:
+    """The sample inbox, each workbook `copies` times: enough files for a process pool."""
+    for path in sorted(inbox.glob("*.xlsx")):
+        for k in range(1, copies):
+            shutil.copy(path, inbox / f"{path.stem}_{k}.xlsx")
+    assert len(list(inbox.glob("*.xlsx"))) >= pool.PARALLEL_MIN
+    return inbox
+
+
+def test_the_main_process_keeps_references_into_the_pack_not_reads(inbox, tmp_path):
+    """Each read goes into the pack as it arrives from its worker: the main process ends the
+    reading with a reference into the published pack for every department, cold and when a
+    changed file mixes reads taken from the pack with one read afresh; the reports (which
+    decode the whole read from there) come out the same."""
+    from perfeval.cache import Cache, PackRef
+
+    _pooled_inbox(inbox)
+    out = tmp_path / "out"
+    result = process(inbox, out, Settings(), RUN_DATE)
+    reference = _snapshot(out)
+    for dep in result.departments:
+        assert isinstance(dep.packed, PackRef) and dep.packed.path == Cache(out).pack_path
+        assert dep.packed.read() == Cache(out).ref(dep.read_key).read()  # type: ignore[union-attr]
+    changed = sorted(inbox.glob("*_1.xlsx"))[0]
+    with zipfile.ZipFile(changed, "a") as z:  # other bytes, the same workbook
+        z.writestr("docProps/custom-extra.txt", "x")
+    before = set(Cache(out).index)
+    result = process(inbox, out, Settings(), RUN_DATE)
+    index = Cache(out).index
+    assert len(index) == len({d.read_key for d in result.departments}) == len(before) + 1  # the copies share a read
+    for dep in result.departments:
+        assert isinstance(dep.packed, PackRef) and dep.packed.path == Cache(out).pack_path
+        assert (dep.packed.offset, dep.packed.length) == index[dep.read_key][:2]
+    assert sorted(p.name for p in (out / CACHE_DIR).iterdir()) == ["reads.pack"]
+    again = _snapshot(out)
+    assert {k: v[1] for k, v in again.items() if "reports/" in k} == {k: v[1] for k, v in reference.items() if "reports/" in k}
+
+
+def test_the_results_json_written_in_pieces_is_the_whole_text(inbox, tmp_path):
+    """perfeval-results.json, written piece by piece by a worker, is the text result_json makes."""
+    from perfeval.outputs import RESULTS_NAME
+    from perfeval.results import result_json, result_json_pieces
+
+    _pooled_inbox(inbox)
+    out = tmp_path / "out"
+    result = process(inbox, out, Settings(), RUN_DATE, reports=False)
+    result.outputs.pop()  # the file lists the outputs written before it
+    assert (out / RESULTS_NAME).read_text(encoding="utf-8") == result_json(result)
+    assert "".join(result_json_pieces(result, [], [])) == result_json(result, [], [])
