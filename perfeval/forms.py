@@ -52,7 +52,7 @@ FUNDS_MONEY = ("budget", "adjusted", "received", "spent", "balance")
 _SUB_ROW = re.compile(r"^(?:其中|按收入性质分|按支出性质分|按资金来源分)[:：]?")
 # an unfilled indicator row of the national form: "指标1:" with "/" in every other cell
 _PLACEHOLDER_NAME = re.compile(r"^指标\d+[:：]?$")
-_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度")  # "（2022年度）"; not a date such as "2024年3月"
 _CODE_PREFIX = re.compile(r"^\s*(\d{3,})\s*[-－—_]\s*(\S.*)$")
 TITLE_ROWS = 3  # rows where a form's title (and the year in it) may stand
 
@@ -174,7 +174,7 @@ class FormReader:
             elif label in S.USE_ROWS:
                 name = label  # 按支出性质分：基本支出、项目支出
             else:
-                if label and has_money:
+                if label and any(parse_money(row[k].raw).number for k in money if k in row):  # zeros: nothing left out
                     reader.note(
                         "S07",
                         row["item"],
