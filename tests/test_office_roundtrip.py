@@ -50,3 +50,14 @@ def test_every_sample_survives_an_office_round_trip(tmp_path):
     assert proc.returncode == 0
     for path in sorted(INBOX.glob("*.xlsx")):
         assert _results(tmp_path / f"{path.stem}.ods") == _results(path), path.name
+
+
+@needs_office
+@pytest.mark.parametrize("ext", ["xls", "ods"])
+def test_the_sample_forms_read_the_same_saved_by_an_office_suite(tmp_path, ext):
+    """The real-world forms come as .xls as often as .xlsx: samples/forms/ saved by LibreOffice."""
+    forms = sorted((INBOX.parent / "forms").glob("*.xlsx"))
+    proc = office_convert(forms, FORMATS[ext], tmp_path, tmp_path / "profile", timeout=300)
+    assert proc.returncode == 0
+    for path in forms:
+        assert _results(tmp_path / f"{path.stem}.{ext}") == _results(path), path.name
