@@ -143,6 +143,8 @@ class FormReader:
         reader, grid, data = self.reader, self.grid, self.data
         columns = {k: v for k, v in self.form.funds if k not in ("total", "sources")}
         money = [k for k in columns if k in FUNDS_MONEY]
+        if not money:
+            return  # a layout with no funds block (a user's profile may have none)
         header = self._header(columns, 0, 2, stop)
         if header is None or sum(k in money for k in header[1]) < 2:
             reader.note(
