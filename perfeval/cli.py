@@ -556,7 +556,7 @@ def check(files: tuple[Path, ...], as_json: bool, config, disable, profile_files
     else:
         paint = terminal.painter(click.style if terminal.use_colour(sys.stdout, os.environ) else None)
         for dep in result.departments:
-            click.echo(terminal.check_block(dep, paint))
+            click.echo(terminal.check_block(dep, paint, settings.profiles))
         for where, s in skipped:
             click.echo(f"已跳过 {where}：{s.reason}")
         click.echo(terminal.check_summary(result.departments, len(skipped)))

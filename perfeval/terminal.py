@@ -381,11 +381,12 @@ def department_outputs(d: Mapping[str, Any], labels: Mapping[str, str], outdir: 
 # ---- perfeval check ----
 
 
-def check_block(dep: Department, paint: Paint = plain) -> str:
-    """One checked workbook: its status, score and rates, and a table of its findings."""
+def check_block(dep: Department, paint: Paint = plain, layouts: tuple[Any, ...] = ()) -> str:
+    """One checked workbook: its status, score and rates, and a table of its findings.
+    `layouts`: the user's profiles, to name a layout of theirs."""
     head = f"== {dep.file}：{dep.name}"
     if dep.data.in_form:  # read by another layout's profile: which one, so the reading can be judged
-        layout = by_id(dep.data.profile)
+        layout = by_id(dep.data.profile, layouts)
         head += f"\n   表样：{layout.name if layout else dep.data.profile}（按该表样读取）"
     if dep.status is not None:
         head += f"\n   状态：{paint(dep.status.value, ROLE_OF_STATUS[dep.status.value])}" + (

@@ -234,6 +234,8 @@ def test_a_user_written_form_is_read_and_scored(tmp_path):
     assert dep.data.conclusion["reported_score"].number == 98
     plain = _one(book)
     assert plain.data.profile == "" and plain.status is Status.UNSCORED, "without the profile it is no known layout"
+    shown_plain = CliRunner().invoke(main, ["check", str(book), "--profile", str(profile)])
+    assert "表样：甘肃省部门整体支出绩效自评表（系统导出）（按该表样读取）" in shown_plain.output
     res = CliRunner().invoke(main, ["check", str(book), "--json", "--profile", str(profile)])
     (shown,) = json.loads(res.output)["departments"]
     assert res.exit_code == 0 and shown["profile"] == "gansu" and shown["total_score"] == 98 and shown["status"] == "可受理"
