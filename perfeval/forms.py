@@ -45,6 +45,7 @@ class Reader(Protocol):
     ) -> tuple[int, dict[str, int], list[Row], int] | None: ...
 
 
+FLAT_LEVEL1 = "绩效指标"  # the 一级 of a flat list's indicators, as the forms head the block
 # the scoring row a form's scored 执行率 block becomes (一级, 二级, 三级): W09 knows its name
 EXECUTION_LEVELS = ("预算执行", "预算执行率", "预算执行率")
 FUNDS_MONEY = ("budget", "adjusted", "received", "spent", "balance")
@@ -253,11 +254,16 @@ class FormReader:
         goal = self._goal()
         stated_weights(rows)
         goals, scores = [], []
+        flat = "level1" not in cols and "level2" not in cols
         for row in rows:
             name = row.get("level3")
             if name is None or name.blank or _PLACEHOLDER_NAME.match(normalize_label(name.raw)):
                 continue  # an upper label alone, or the form's unfilled "指标1:" row
             goals.append(self._goal_row(row, goal))
+            if flat:
+                # a flat list (Chongqing) has no 一级: its indicators score as one group, named
+                # as the forms head the indicator block (its goals have none: G06 asks nothing)
+                row["level1"] = Cell(grid.name, hr + 1, cols["level3"] + 1, FLAT_LEVEL1)
             scores.append(self._score_row(row))
         data.goals_header_row = data.scores_header_row = hr + 1
         data.goals_columns = {k: c + 1 for k, c in cols.items() if k in {f.id for f in S.GOALS_TABLE.columns}}

@@ -34,6 +34,7 @@ NAMES = {
     "sichuan": "兰州新区西岔镇人民政府",
     "chongqing": "兰州新区中川镇人民政府",
     "tianjin": "兰州新区上川镇人民政府",
+    "weights": "兰州新区平安镇人民政府",  # D, the score sheet with the weights in its labels
 }
 CODE = "219001"  # the national form's: "219001-兰州新区秦川镇人民政府"
 # (label, 年初预算, 全年预算, 全年执行): the total, then the sources as each form names them
@@ -193,7 +194,8 @@ FORMS = {
 def transcription(layout: str) -> dict:
     """The same figures typed into the v1 template (perfeval.fill spec). The form's own funds
     rows go to the department's level (市级资金) and 其他资金; it has no 实际到位资金, so that
-    column stays blank. 一级/二级 are typed where the form has them."""
+    column stays blank. 一级/二级 are typed where the form has them; a flat list's indicators
+    are typed under the 一级 “绩效指标”, as perfeval reads them."""
     flat = layout == "chongqing"
     goals, scores = [], []
     for l1, l2, l3, sign, target, unit, actual, weight, score, reason in INDICATORS:
@@ -204,14 +206,15 @@ def transcription(layout: str) -> dict:
         if not flat:
             goal.update({"一级指标": l1, "二级指标": l2})
             score_row.update({"一级指标": l1, "二级指标": l2})
+        else:
+            score_row["一级指标"] = "绩效指标"
         if reason and layout != "chongqing":
             goal["偏差原因及改进措施"] = reason
             score_row["扣分原因"] = reason
         goals.append(goal)
         scores.append(score_row)
     execution = {"一级指标": "预算执行", "二级指标": "预算执行率", "三级指标": "预算执行率", "分值": EXECUTION[0], "得分": EXECUTION[1]}
-    # first, as the form has it; last in a flat list, whose blank 一级 cells would inherit its 一级
-    scores.insert(len(scores) if flat else 0, execution)
+    scores.insert(0, execution)  # first, as the form has it
     total, *sources = FUNDS
     rows = {"合计": dict(zip(("预算安排资金", "调整后预算", "实际支出资金"), total, strict=True))}
     if layout != "chongqing":
@@ -242,18 +245,24 @@ WEIGHTS_IN_LABELS = "D_权重写在名称中_评分表.xlsx"
 
 
 def weights_in_labels() -> dict:
-    """The national form's transcription, its 指标评分 labels stating their weights."""
+    """The national form's transcription (another department's), its 指标评分 labels stating
+    their weights."""
     spec = transcription("national")
-    rows = spec["指标评分"]
+    spec["基本信息"].update({"部门名称": NAMES["weights"], "部门编码": "219002"})
+    # a score sheet in the template has the whole 资金情况: 实际到位资金 as well
+    rows = spec["资金情况"]["rows"]
+    for label, received in (("市级资金", 1150), ("其他资金", 200), ("合计", 1350)):
+        rows[label]["实际到位资金"] = received
+    scores = spec["指标评分"]
     for key in ("一级指标", "二级指标"):
         totals: dict[tuple, float] = {}
-        for row in rows:
+        for row in scores:
             group = (row["一级指标"], row["二级指标"]) if key == "二级指标" else (row["一级指标"],)
             totals[group] = totals.get(group, 0) + row["分值"]
-        for row in rows:
+        for row in scores:
             group = (row["一级指标"], row["二级指标"]) if key == "二级指标" else (row["一级指标"],)
             row[f"_{key}"] = f"{row[key]}（{totals[group]:g}分）"
-    for row in rows:
+    for row in scores:
         row["一级指标"], row["二级指标"] = row.pop("_一级指标"), row.pop("_二级指标")
         row["三级指标"] = f"{row['三级指标']}（{row['分值']:g}分）"
     return spec

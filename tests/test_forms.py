@@ -265,10 +265,13 @@ def test_weights_in_the_labels_read_as_their_transcription_with_a_weight_column(
     """D: "产出指标（60分）" / "数量指标（35分）" / "道路养护里程（15分）", no 分值 column."""
     dep = _one(FORMS_DIR / forms.WEIGHTS_IN_LABELS)
     typed = _one(fill_template(tmp_path / "v1.xlsx", forms.transcription("national")))
-    for figure in ("total_score", "grade", "status", "execution_rate", "total_weight", "level3_count"):
+    for figure in ("total_score", "grade", "execution_rate", "total_weight", "level3_count"):
         assert getattr(dep, figure) == getattr(typed, figure), figure
+    assert dep.status is Status.ACCEPTED and dep.arrival_rate == 1, "its 资金情况 has 实际到位资金 too"
     assert [(x.name, x.weight, x.score) for x in dep.level1] == [(x.name, x.weight, x.score) for x in typed.level1]
     assert [(x.parent, x.name, x.weight) for x in dep.level2] == [(x.parent, x.name, x.weight) for x in typed.level2]
     assert dep.level1[1].name == "产出指标", "the label keeps its name; the weight it states is checked (W11)"
     only = Counter(f.code for f in dep.findings) - Counter(f.code for f in typed.findings)
     assert list(only.elements()) == ["S07"] and "W11" not in {f.code for f in dep.findings}
+    gone = Counter(f.code for f in typed.findings) - Counter(f.code for f in dep.findings)
+    assert list(gone.elements()) == ["F16", "F16"], "only what the 实际到位资金 it has settles"

@@ -337,7 +337,10 @@ def _system_text(dep: Department, level1_count: int, level2_count: int) -> str:
             continue
         under = children.get(x.name, [])
         listed = "、".join(under[:-1]) + "和" + under[-1] if len(under) > 1 else "".join(under)
-        parts.append(f"{_t(x.name)}（{number_text(x.weight)}分）" + (f"下设{listed}{len(under)}项二级指标" if under else ""))
+        # a group without 二级 (a flat list's indicators) is told by its 三级
+        parts.append(
+            f"{_t(x.name)}（{number_text(x.weight)}分）" + (f"下设{listed}{len(under)}项二级指标" if under else f"含三级指标{x.count}项")
+        )
     return head + ("其中，" + "；".join(parts) + "。" if parts else "")
 
 
