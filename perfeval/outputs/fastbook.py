@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import struct
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .xlsxkit import utf16_clip, utf16_len
@@ -203,7 +205,7 @@ class Fmt:
 class Sheet:
     """What the layouts call of xlsxwriter's Worksheet, written straight to XML."""
 
-    def __init__(self, book: Book, name: str, index: int):
+    def __init__(self, book: Book | None, name: str, index: int):
         self.book, self.name, self.index = book, name, index
         self.rows: dict[int, dict[int, str]] = {}  # row -> {col: the <c> element}
         self.widths: dict[int, int | None] = {}  # col -> width in pixels (None: the default)
@@ -260,16 +262,21 @@ class Sheet:
         error = 0
         if len(text) > MAX_STRING // 2 and utf16_len(text) > MAX_STRING:
             text, error = utf16_clip(text, MAX_STRING), -2
+        self.put_cell(r, c, self.string_cell(cell_ref(r, c), text, fmt))
+        return error
+
+    def string_cell(self, ref: str, text: str, fmt: Fmt | None) -> str:
+        """The <c> of a text: an index into the book's shared strings."""
         book = self.book
+        if book is None:
+            raise ValueError("a sheet outside a book writes its texts inline (InlineSheet)")
         index = book.strings.get(text)
         if index is None:
             index = book.strings[text] = len(book.strings)
         book.string_count += 1
         if fmt is None:
-            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" t="s"><v>{index}</v></c>')
-        else:
-            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" s="{fmt.xf}" t="s"><v>{index}</v></c>')
-        return error
+            return f'<c r="{ref}" t="s"><v>{index}</v></c>'
+        return f'<c r="{ref}" s="{fmt.xf}" t="s"><v>{index}</v></c>'
 
     def write_number(self, r: int, c: int, number: float | int, fmt: Fmt | None = None) -> int:
         if type(number) is not float and type(number) is not int:
@@ -565,6 +572,23 @@ def row_spans(rows: Iterable[tuple[int, dict[int, Any]]]) -> dict[int, str]:
     return {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in bounds.items()}
 
 
+class InlineSheet(Sheet):
+    """A sheet on its own, its texts in its cells (inline strings) rather than in a book's
+    shared strings: a sheet written into a workbook another writer made (the summary's
+    department sheets, spliced into xlsxwriter's file by `splice`), one at a time, nothing of
+    it kept once written. Excel, WPS and LibreOffice read inline strings as any text (Excel
+    turns them into shared strings when it saves)."""
+
+    def __init__(self, name: str, index: int):
+        super().__init__(None, name, index)
+
+    def string_cell(self, ref: str, text: str, fmt: Fmt | None) -> str:
+        body = shared_string(text)[4:-5]  # the <t> of <si><t>…</t></si>: escaped the same way
+        if fmt is None:
+            return f'<c r="{ref}" t="inlineStr"><is>{body}</is></c>'
+        return f'<c r="{ref}" s="{fmt.xf}" t="inlineStr"><is>{body}</is></c>'
+
+
 class Book:
     """What the layouts call of xlsxwriter's Workbook; `close()` gives the file's bytes."""
 
@@ -709,3 +733,25 @@ def zip_bytes(members: list[Member]) -> bytes:
     directory = b"".join(central)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)
     return b"".join(out) + directory + end
+
+
+COPY_CHUNK = 1 << 20
+
+
+def splice(source: Path, target: Path, part: Callable[[str], str | None]) -> None:
+    """The zip `source` copied into `target` with some members' content replaced: `part(name)`
+    gives a member's new text, or None to copy it as it is. The members keep their order,
+    names and dates; a new one is made only when its turn comes, so one at a time is in
+    memory. Byte-stable: the same members give the same file."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            new = zipfile.ZipInfo(info.filename, info.date_time)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = info.external_attr
+            text = part(info.filename)
+            if text is None:
+                new.file_size = info.file_size  # zipfile decides on zip64 by it
+                with zin.open(info) as src, zout.open(new, "w") as dst:
+                    shutil.copyfileobj(src, dst, COPY_CHUNK)
+            else:
+                zout.writestr(new, text.encode("utf-8", "replace"))

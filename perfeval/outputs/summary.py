@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, temp_beside
 from ..model import Severity, Status
 from ..results import change, execution_change, score_change
 from ..values import normalize_label
+from .department_sheet import PRINT as DEPARTMENT_PRINT
 from .department_sheet import department_sheet, money_width
+from .fastbook import Fmt, InlineSheet, splice
 from .xlsxkit import (
+    CELL_STYLES,
     EXCEL_MAX_CELL,
     GRADE_COLORS,
     LINE_HEIGHT,
@@ -36,6 +39,7 @@ from .xlsxkit import (
     page_setup,
     previously_text,
     sheet_names,
+    spec_key,
     wrapped_lines,
 )
 
@@ -156,6 +160,20 @@ def write_summary(result: RunResult, target: Path, analysis: Callable[[], list[A
 
 
 def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None = None) -> None:
+    """xlsxwriter's workbook into a temp file beside `path`, then `path`: that file with the
+    department sheets' parts written by perfeval (see `_department_sheets`)."""
+    made = temp_beside(path)
+    try:
+        department_xml = _xlsxwriter_part(result, made, analysis)
+        splice(made, path, department_xml)
+    finally:
+        made.unlink(missing_ok=True)
+
+
+def _xlsxwriter_part(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None) -> Callable[[str], str | None]:
+    """Every sheet but the departments' written by xlsxwriter into `path`; each department's
+    sheet there an empty placeholder. What gives a placeholder's part its sheet (see
+    `fastbook.splice`)."""
     wb = new_workbook(path, "绩效评价汇总", result.run_date, in_memory=len(result.departments) <= IN_MEMORY_MAX)
     st = Styles(wb)
     deps = result.departments
@@ -169,17 +187,68 @@ def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTa
     _scores(SummaryWriter(scores, st), result)
     _findings(SummaryWriter(findings, st), result, sheet_of)
     _stats(wb, SummaryWriter(stats, st), result)
-    rows = finding_rows(result)
-    for dep in deps:
-        first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
-        where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
-        department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
+    first_part = len(wb.worksheets()) + 1  # xlsxwriter's sheets are xl/worksheets/sheet1.xml on, in order
+    for i, dep in enumerate(deps):
+        placeholder = wb.add_worksheet(sheet_of[dep.file])
+        page_setup(placeholder, **DEPARTMENT_PRINT)  # its print titles: a defined name in workbook.xml
+        if i == 0:  # every cell format, used once (in a part replaced later): all land in styles.xml
+            for c, name in enumerate(CELL_STYLES):
+                placeholder.write_blank(0, c, None, getattr(st, name))
     # added after the first release, after the departments: the sheets before keep their places
     _analysis(SummaryWriter(wb.add_worksheet(ANALYSIS_SHEET), st), result, analysis)
     if result.history is not None:
         _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
     wb.close()
+    return _department_sheets(result, sheet_of, first_part, _formats(st))
+
+
+def _formats(st: Styles) -> dict[tuple[tuple[str, Any], ...], Fmt]:
+    """Each cell style's index among the cellXfs of the styles.xml xlsxwriter wrote (it numbers
+    a format when it writes the first cell in it)."""
+    formats = {}
+    for name in CELL_STYLES:
+        index = getattr(st, name).xf_index
+        if index is None:  # another format of the very same properties took its number
+            raise ValueError(f"the cell style {name!r} has no index of its own in the summary's styles")
+        formats[spec_key(STYLE_SPECS[name])] = Fmt(index)
+    return formats
+
+
+class SheetFormats:
+    """The summary's cell formats, as perfeval's own sheet writer takes them (`Styles` asks
+    its workbook's `add_format`)."""
+
+    def __init__(self, formats: dict[tuple[tuple[str, Any], ...], Fmt]):
+        self.formats = formats
+
+    def add_format(self, spec: dict[str, Any]) -> Fmt:
+        return self.formats[spec_key(spec)]
+
+
+def _department_sheets(
+    result: RunResult, sheet_of: dict[str, str], first_part: int, formats: dict[tuple[tuple[str, Any], ...], Fmt]
+) -> Callable[[str], str | None]:
+    """The department sheets, written by perfeval (fastbook's sheet writer, texts inline), not
+    by xlsxwriter, which would hold every cell of thousands of sheets until it closes: each
+    is made when the copy of xlsxwriter's file reaches its placeholder, written, let go."""
+    deps = result.departments
+    rows = finding_rows(result)
+    st = Styles(SheetFormats(formats))
+    parts = {f"xl/worksheets/sheet{first_part + i}.xml": i for i in range(len(deps))}
+
+    def part(name: str) -> str | None:
+        i = parts.get(name)
+        if i is None:
+            return None
+        dep = deps[i]
+        first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
+        where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
+        sheet = InlineSheet(sheet_of[dep.file], first_part - 1 + i)
+        department_sheet(Writer(sheet, st), dep, ("异常清单", f"A{first}", where))
+        return sheet.xml()
+
+    return part
 
 
 def layout_name(profile_id: str) -> str:
