@@ -22,10 +22,11 @@ from ..results import change, execution_change, score_change
 from ..values import normalize_label
 from .department_sheet import PRINT as DEPARTMENT_PRINT
 from .department_sheet import department_sheet, money_width
-from .fastbook import Fmt, InlineSheet, splice
+from .fastbook import MAX_LINKS, Fmt, InlineSheet, StreamSheet, splice
 from .xlsxkit import (
     CELL_STYLES,
     EXCEL_MAX_CELL,
+    FIXED_SHEETS,
     GRADE_COLORS,
     LINE_HEIGHT,
     STYLE_SPECS,
@@ -139,6 +140,7 @@ FINDING_COLUMNS = (
     ("上年已指出", 14),  # 整改 (the results history): appended, no column moves
 )
 TABLE_HEADER = 3  # 0-based row of the header of 总览, 指标得分 and 异常清单
+FINDINGS_SHEET = "异常清单"
 FINDINGS_HEADER = TABLE_HEADER
 EXECUTION_LINE = 0.9  # the 执行率 chart's reference line (总览 marks lower rates yellow)
 # wide tables: landscape, as many pages tall as it takes, one page wide
@@ -181,26 +183,27 @@ def _xlsxwriter_part(result: RunResult, path: Path, analysis: Callable[[], list[
     sheet_of = {d.file: n for d, n in zip(deps, names, strict=True)}
     overview = wb.add_worksheet("总览")
     scores = wb.add_worksheet("指标得分")
-    findings = wb.add_worksheet("异常清单")
+    findings = wb.add_worksheet(FINDINGS_SHEET)
     stats = wb.add_worksheet("统计")
     _overview(SummaryWriter(overview, st), result, sheet_of)
     _scores(SummaryWriter(scores, st), result)
-    _findings(SummaryWriter(findings, st), result, sheet_of)
+    # 异常清单 and the department sheets are placeholders here, their print titles and filter
+    # set (defined names, in workbook.xml), their parts replaced later; every cell format is
+    # used once in one, so that all of them land in styles.xml
+    _findings_frame(findings, result)
+    for c, name in enumerate(CELL_STYLES):
+        findings.write_blank(0, c, None, getattr(st, name))
     _stats(wb, SummaryWriter(stats, st), result)
     first_part = len(wb.worksheets()) + 1  # xlsxwriter's sheets are xl/worksheets/sheet1.xml on, in order
-    for i, dep in enumerate(deps):
-        placeholder = wb.add_worksheet(sheet_of[dep.file])
-        page_setup(placeholder, **DEPARTMENT_PRINT)  # its print titles: a defined name in workbook.xml
-        if i == 0:  # every cell format, used once (in a part replaced later): all land in styles.xml
-            for c, name in enumerate(CELL_STYLES):
-                placeholder.write_blank(0, c, None, getattr(st, name))
+    for dep in deps:
+        page_setup(wb.add_worksheet(sheet_of[dep.file]), **DEPARTMENT_PRINT)
     # added after the first release, after the departments: the sheets before keep their places
     _analysis(SummaryWriter(wb.add_worksheet(ANALYSIS_SHEET), st), result, analysis)
     if result.history is not None:
         _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
     wb.close()
-    return _department_sheets(result, sheet_of, first_part, _formats(st))
+    return _own_sheets(result, sheet_of, first_part, _formats(st), path.parent)
 
 
 def _formats(st: Styles) -> dict[tuple[tuple[str, Any], ...], Fmt]:
@@ -226,18 +229,24 @@ class SheetFormats:
         return self.formats[spec_key(spec)]
 
 
-def _department_sheets(
-    result: RunResult, sheet_of: dict[str, str], first_part: int, formats: dict[tuple[tuple[str, Any], ...], Fmt]
-) -> Callable[[str], str | None]:
-    """The department sheets, written by perfeval (fastbook's sheet writer, texts inline), not
-    by xlsxwriter, which would hold every cell of thousands of sheets until it closes: each
-    is made when the copy of xlsxwriter's file reaches its placeholder, written, let go."""
+def _own_sheets(
+    result: RunResult, sheet_of: dict[str, str], first_part: int, formats: dict[tuple[tuple[str, Any], ...], Fmt], folder: Path
+) -> Callable[[str], Iterable[bytes] | None]:
+    """异常清单 and the department sheets, written by perfeval (fastbook's sheet writer, texts
+    inline), not by xlsxwriter, which would hold every cell of them until it closes: each is
+    made when the copy of xlsxwriter's file reaches its placeholder, written, let go (异常清单's
+    rows through temp files in `folder`)."""
     deps = result.departments
     rows = finding_rows(result)
     st = Styles(SheetFormats(formats))
     parts = {f"xl/worksheets/sheet{first_part + i}.xml": i for i in range(len(deps))}
+    findings_part = f"xl/worksheets/sheet{FIXED_SHEETS.index(FINDINGS_SHEET) + 1}.xml"
 
-    def part(name: str) -> str | None:
+    def part(name: str) -> Iterable[bytes] | None:
+        if name == findings_part:
+            findings = StreamSheet(FINDINGS_SHEET, FIXED_SHEETS.index(FINDINGS_SHEET), folder)
+            _findings(Writer(findings, st), result, sheet_of)
+            return findings.chunks()
         i = parts.get(name)
         if i is None:
             return None
@@ -245,8 +254,8 @@ def _department_sheets(
         first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
         where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         sheet = InlineSheet(sheet_of[dep.file], first_part - 1 + i)
-        department_sheet(Writer(sheet, st), dep, ("异常清单", f"A{first}", where))
-        return sheet.xml()
+        department_sheet(Writer(sheet, st), dep, (FINDINGS_SHEET, f"A{first}", where))
+        return (sheet.xml().encode("utf-8", "replace"),)
 
     return part
 
@@ -666,11 +675,17 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
             lines = max(lines, wrapped_lines(f.filled, width[7]), wrapped_lines(f.computed, width[8]))
         if lines > 1:  # fit_lines, inline: once per finding
             ws.set_row(r, min(LINE_HEIGHT * lines, 409))
-        if link:
+        if link and i < MAX_LINKS:
             ws.write_url(r, 9, link, st.link, "查看")
-        else:
+        else:  # (beyond Excel's limit of links in a sheet: as where there is no sheet to link to)
             w.text(r, 9, "")
         w.text(r, 10, previously_text(f.previously))
+    _findings_frame(ws, result)
+
+
+def _findings_frame(ws: Any, result: RunResult) -> None:
+    """异常清单's filter, frozen header and print setup."""
+    hr = FINDINGS_HEADER
     last = hr + max(len(result.findings), 1)
     ws.autofilter(hr, 0, last, len(FINDING_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 0)
