@@ -1,9 +1,12 @@
 """The summary workbook a finance bureau opens: 总览, 指标得分, 异常清单, 统计, one sheet per department.
 
 Written through xlsxwriter's public API (a stock Workbook; the toolkit in xlsxkit, the
-per-department sheet in department_sheet, shared with the department books' own writer). Every
-text that comes from an input is written with `write_string`, so it stays text: never a formula,
-never a link. The only links are the ones we make to our own sheets. Sheet names come from
+per-department sheet in department_sheet, shared with the department books' own writer), but
+for 异常清单 and the department sheets: xlsxwriter would hold every cell of them until it closes
+(hundreds of megabytes at thousands of departments), so there they are empty placeholders, and
+perfeval writes their parts itself (fastbook's sheet writer) into a copy of xlsxwriter's file,
+one sheet at a time (see `_own_sheets`). Every text that comes from an input is written as a
+string, so it stays text: never a formula, never a link. The only links are the ones we make to our own sheets. Sheet names come from
 `sheet_names` (valid and unique); xlsxwriter checks each against all earlier ones again (adding
 1000 sheets takes 0.15 s, 4000 take 1.75 s: the price of its public API).
 """
@@ -251,10 +254,8 @@ def _own_sheets(
         if i is None:
             return None
         dep = deps[i]
-        first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
-        where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         sheet = InlineSheet(sheet_of[dep.file], first_part - 1 + i)
-        department_sheet(Writer(sheet, st), dep, (FINDINGS_SHEET, f"A{first}", where))
+        department_sheet(Writer(sheet, st), dep, findings_place(rows, dep.file))
         return (sheet.xml().encode("utf-8", "replace"),)
 
     return part
@@ -645,6 +646,12 @@ def finding_rows(result: RunResult) -> dict[str, tuple[int, int]]:
         r = FINDINGS_HEADER + 2 + i
         rows[f.file] = (rows.get(f.file, (r, r))[0], r)
     return rows
+
+
+def findings_place(rows: dict[str, tuple[int, int]], file: str) -> tuple[str, str, str]:
+    """Where a department sheet's link leads: (sheet, first cell, "第 m–n 行") of its findings."""
+    first, last = rows.get(file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
+    return FINDINGS_SHEET, f"A{first}", f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
 
 
 def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
