@@ -166,19 +166,20 @@ def write_summary(result: RunResult, target: Path, analysis: Callable[[], list[A
 
 def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None = None) -> None:
     """xlsxwriter's workbook into a temp file beside `path`, then `path`: that file with the
-    department sheets' parts written by perfeval (see `_department_sheets`)."""
+    parts of 异常清单 and the department sheets written by perfeval (see `_own_sheets`)."""
     made = temp_beside(path)
     try:
-        department_xml = _xlsxwriter_part(result, made, analysis)
-        splice(made, path, department_xml)
+        own_parts = _xlsxwriter_part(result, made, analysis)
+        splice(made, path, own_parts)
     finally:
         made.unlink(missing_ok=True)
 
 
-def _xlsxwriter_part(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None) -> Callable[[str], str | None]:
-    """Every sheet but the departments' written by xlsxwriter into `path`; each department's
-    sheet there an empty placeholder. What gives a placeholder's part its sheet (see
-    `fastbook.splice`)."""
+def _xlsxwriter_part(
+    result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None
+) -> Callable[[str], Iterable[bytes] | None]:
+    """The workbook written by xlsxwriter into `path`, 异常清单 and each department's sheet
+    there an empty placeholder; what gives a placeholder's part its sheet (see `fastbook.splice`)."""
     wb = new_workbook(path, "绩效评价汇总", result.run_date, in_memory=len(result.departments) <= IN_MEMORY_MAX)
     st = Styles(wb)
     deps = result.departments
