@@ -17,7 +17,6 @@ work per instruction), and nothing here measures how well the two cores are used
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os
 import re
@@ -44,7 +43,7 @@ STAGES = {
     "read": ("reading, computing and the per-department rules", "imports"),
     "transfer": ("encoding a read for the cache and the main process, which unpickles the light copy it uses", "read"),
     "books": ("department workbooks (perfeval's own writer, fastbook)", "read"),
-    "summary": ("the summary workbook (xlsxwriter's public API)", "read"),
+    "summary": ("the summary workbook (xlsxwriter's public API; perfeval's own sheets spliced in)", "read"),
     "json": ("results JSON, output keys and findings.csv", "read"),
 }
 
@@ -102,15 +101,9 @@ def _perfeval_stage(stage: str, files: list[Path], P: Any, settings: Any) -> Non
     elif stage == "summary":
         from perfeval.outputs import summary
 
-        @contextlib.contextmanager
-        def in_memory(target: Path):  # type: ignore[no-untyped-def]
-            yield io.BytesIO()
-
-        kept, summary.atomic_path = summary.atomic_path, in_memory  # type: ignore[assignment]
-        try:
-            summary.write_summary(R.RunResult(None, RUN_DATE, departments, [], findings), Path("unused.xlsx"))
-        finally:
-            summary.atomic_path = kept
+        # a file (xlsxwriter's is copied into it, with perfeval's own sheets), in a folder removed after
+        with tempfile.TemporaryDirectory() as folder:
+            summary.write_summary(R.RunResult(None, RUN_DATE, departments, [], findings), Path(folder) / "summary.xlsx")
     elif stage == "json":
         from perfeval.cache import output_key
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -196,22 +197,31 @@ class EncodedDepartment:
     """A department's JSON text in the pieces that are settled once it is checked, made in its
     worker process: the keys before "rank", the level scores, and each finding. The main
     process then only puts in the rank, the counts and the output paths (see
-    department_json_text), instead of encoding every department between the two stages."""
+    department_json_text), instead of encoding every department between the two stages.
+    The pieces are kept deflated (`packed`): the batch holds them for the whole run, and their
+    text deflates to a fraction (read back twice a run, at a small cost)."""
 
-    head: str  # '{"file": …, "grade": "良"', without the closing brace
-    levels: str  # '"level1": […], "level2": […]'
-    findings: tuple[Finding, ...]  # what `texts` encode, one by one
-    texts: tuple[str, ...]
+    findings: tuple[Finding, ...]  # what the texts encode, one by one
+    packed: bytes  # zlib: the head, the levels, each finding's text, NUL-separated
+
+    def pieces(self) -> tuple[str, str, list[str]]:
+        """(head, levels, texts): head = '{"file": …, "grade": "良"', without the closing brace;
+        levels = '"level1": […], "level2": […]'; texts: each finding's JSON."""
+        head, levels, *texts = zlib.decompress(self.packed).decode("utf-8").split(PIECE_END)
+        return head, levels, texts
+
+
+PIECE_END = "\x00"  # never in JSON text (json escapes it)
 
 
 def encode_department(d: Department, head: str | None = None, levels: str | None = None) -> EncodedDepartment:
     findings = tuple(d.findings)
-    return EncodedDepartment(
+    pieces = [
         JSON.encode(_json_head(d))[:-1] if head is None else head,
         JSON.encode(_json_levels(d))[1:-1] if levels is None else levels,
-        findings,
-        tuple(JSON.encode(f.as_dict()) for f in findings),
-    )
+        *(JSON.encode(f.as_dict()) for f in findings),
+    ]
+    return EncodedDepartment(findings, zlib.compress(PIECE_END.join(pieces).encode("utf-8")))
 
 
 def department_json_text(d: Department) -> str:
@@ -220,10 +230,12 @@ def department_json_text(d: Department) -> str:
     if enc is None:
         enc = d.encoded = encode_department(d)
     elif enc.findings != tuple(d.findings):  # the batch rules added some (identical objects compare first by identity)
-        enc = d.encoded = encode_department(d, enc.head, enc.levels)
+        head, levels, _ = enc.pieces()
+        enc = d.encoded = encode_department(d, head, levels)
+    head, levels, texts = enc.pieces()
     return (
-        f'{enc.head}, "rank": {JSON.encode(d.rank)}, {JSON.encode(_json_status(d))[1:-1]}, {enc.levels}, "errors": {d.errors}, "warnings": {d.warnings}, '
-        f'"findings": [{", ".join(enc.texts)}], "outputs": {JSON.encode(d.outputs)}, "previous": {JSON.encode(previous_json(d))}}}'
+        f'{head}, "rank": {JSON.encode(d.rank)}, {JSON.encode(_json_status(d))[1:-1]}, {levels}, "errors": {d.errors}, "warnings": {d.warnings}, '
+        f'"findings": [{", ".join(texts)}], "outputs": {JSON.encode(d.outputs)}, "previous": {JSON.encode(previous_json(d))}}}'
     )
 
 
@@ -232,7 +244,7 @@ def finding_texts(result: RunResult) -> list[str]:
     known: dict[int, str] = {}
     for d in result.departments:
         if d.encoded is not None:
-            known.update(zip(map(id, d.encoded.findings), d.encoded.texts, strict=True))
+            known.update(zip(map(id, d.encoded.findings), d.encoded.pieces()[2], strict=True))
     return [known.get(id(f)) or JSON.encode(f.as_dict()) for f in result.findings]
 
 

@@ -352,3 +352,68 @@ def test_a_large_batch_summary_is_the_same_workbook_made_through_temp_files(outp
     assert [i.filename for i in parts[0].infolist()] == [i.filename for i in parts[1].infolist()]
     assert all(parts[0].read(name) == parts[1].read(name) for name in parts[0].namelist())
     assert [p.name for p in folder.iterdir()] == ["files.xlsx"]
+
+
+def sheet_description(ws) -> tuple:
+    """What a reader sees of a sheet: each cell's value, type and style (number format, font,
+    fill, border, alignment) and link; merges, column widths, row heights, panes, filter, print
+    setup, print titles, footer."""
+    cells = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is None and not c.has_style:
+                continue
+            f, fill, a = c.font, c.fill, c.alignment
+            cells[c.coordinate] = (
+                *(c.value, c.data_type, c.number_format),
+                *(f.name, f.sz, f.b, f.color.rgb if f.color else None, f.u),
+                *(fill.fill_type, fill.fgColor.rgb if fill.fgColor else None),
+                *(c.border.left.style, c.border.bottom.style, a.wrap_text, a.shrink_to_fit, a.horizontal, a.vertical),
+                *((c.hyperlink.location, c.hyperlink.display) if c.hyperlink else ()),
+            )
+    setup, margins, fit = ws.page_setup, ws.page_margins, ws.sheet_properties.pageSetUpPr
+    return (
+        cells,
+        sorted(str(m) for m in ws.merged_cells.ranges),
+        {k: (d.width, d.customWidth, d.min, d.max) for k, d in ws.column_dimensions.items()},
+        {k: (d.height, d.customHeight) for k, d in ws.row_dimensions.items() if d.height},
+        (ws.freeze_panes, ws.auto_filter.ref, ws.dimensions, ws.sheet_view.tabSelected),
+        (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight, setup.scale, fit.fitToPage if fit else None),
+        (ws.print_title_rows, ws.print_options.horizontalCentered, ws.oddFooter.left.text, ws.oddFooter.center.text),
+        (margins.left, margins.right, margins.top, margins.bottom, margins.header, margins.footer),
+    )
+
+
+def test_own_sheets_read_as_xlsxwriter_writes_them(outputs, tmp_path):
+    """异常清单 and the department sheets are written by perfeval (fastbook's writer, texts
+    inline) into a copy of xlsxwriter's file: they read back as xlsxwriter writes the same
+    layout code, as the summary was written before."""
+    from perfeval.outputs.department_sheet import department_sheet
+    from perfeval.outputs.xlsxkit import Styles, new_workbook
+
+    result, out = outputs
+    deps = result.departments
+    names = sheet_names([d.name for d in deps])
+    sheet_of = {d.file: n for d, n in zip(deps, names, strict=True)}
+    reference = tmp_path / "xlsxwriter.xlsx"
+    wb = new_workbook(reference, "绩效评价汇总", RUN_DATE)
+    st = Styles(wb)
+    overview = wb.add_worksheet("总览")
+    wb.add_worksheet("指标得分")
+    summary_module._findings(summary_module.SummaryWriter(wb.add_worksheet("异常清单"), st), result, sheet_of)
+    wb.add_worksheet("统计")
+    rows = summary_module.finding_rows(result)
+    for dep in deps:
+        department_sheet(
+            summary_module.SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, summary_module.findings_place(rows, dep.file)
+        )
+    overview.activate()
+    wb.close()
+    own, stock = openpyxl.load_workbook(out / SUMMARY_NAME), openpyxl.load_workbook(reference)
+    assert own.sheetnames[2:4] == ["异常清单", "统计"] and own.sheetnames[4 : 4 + len(deps)] == names
+    assert len(result.findings) > 16, "more findings than one block of rows"
+    for name in ["异常清单", *names]:
+        assert sheet_description(own[name]) == sheet_description(stock[name]), name
+    with zipfile.ZipFile(out / SUMMARY_NAME) as z:
+        body = z.read("xl/worksheets/sheet5.xml").decode()
+    assert 't="inlineStr"' in body and 't="s"' not in body

@@ -613,3 +613,38 @@ def test_page_setup_is_shared_by_both_writers():
     results, fixes = book.worksheets()
     assert results.paper == fixes.paper == 9 and not results.landscape and fixes.landscape
     assert results.fit == (1, 1) and fixes.fit == (1, 0) and results.footer == fixes.footer == FOOTER
+
+
+def test_a_streamed_sheet_is_the_sheet_written_at_once(tmp_path):
+    """fastbook.StreamSheet (the summary's 异常清单: rows to temp files, 16 at a time) gives the
+    XML an InlineSheet gives of the same calls; its rows come in order."""
+    from perfeval.outputs.fastbook import Fmt, InlineSheet, StreamSheet
+
+    fmt = Fmt(3)
+    sheets = [InlineSheet("异常清单", 2), StreamSheet("异常清单", 2, tmp_path)]
+    for ws in sheets:
+        ws.set_column(0, 2, 12)
+        ws.write_string(0, 0, "标题 <&>", fmt)
+        ws.set_row(0, 22)
+        for r in range(3, 60):
+            ws.write_string(r, 0, f" 第 {r} 行\n", fmt)
+            ws.write_number(r, 1, r / 7, fmt)
+            if r % 5:
+                ws.write_url(r, 2, "internal:'甲'!A1", fmt, "查看")
+            if r % 3 == 0:
+                ws.set_row(r, 28)
+        ws.set_row(70, 30)  # a row of no cells, only a height
+        ws.autofilter(3, 0, 59, 2)
+        ws.freeze_panes(4, 0)
+        ws.set_paper(9)
+        ws.repeat_rows(3)
+        ws.set_footer("&P")
+    whole, streamed = sheets
+    assert b"".join(streamed.chunks()).decode() == whole.xml()
+    assert 't="inlineStr"' in whole.xml() and "<v>" in whole.xml()
+    assert not list(tmp_path.iterdir()), "its temp files are gone"
+    late = StreamSheet("x", 5, tmp_path)
+    late.write_string(40, 0, "a")
+    with pytest.raises(ValueError, match="in order"):
+        late.write_string(3, 0, "b")
+    b"".join(late.chunks())

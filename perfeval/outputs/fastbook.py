@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import struct
 import sys
+import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from .xlsxkit import utf16_clip, utf16_len
 
@@ -203,7 +206,7 @@ class Fmt:
 class Sheet:
     """What the layouts call of xlsxwriter's Worksheet, written straight to XML."""
 
-    def __init__(self, book: Book, name: str, index: int):
+    def __init__(self, book: Book | None, name: str, index: int):
         self.book, self.name, self.index = book, name, index
         self.rows: dict[int, dict[int, str]] = {}  # row -> {col: the <c> element}
         self.widths: dict[int, int | None] = {}  # col -> width in pixels (None: the default)
@@ -260,16 +263,21 @@ class Sheet:
         error = 0
         if len(text) > MAX_STRING // 2 and utf16_len(text) > MAX_STRING:
             text, error = utf16_clip(text, MAX_STRING), -2
+        self.put_cell(r, c, self.string_cell(cell_ref(r, c), text, fmt))
+        return error
+
+    def string_cell(self, ref: str, text: str, fmt: Fmt | None) -> str:
+        """The <c> of a text: an index into the book's shared strings."""
         book = self.book
+        if book is None:
+            raise ValueError("a sheet outside a book writes its texts inline (InlineSheet)")
         index = book.strings.get(text)
         if index is None:
             index = book.strings[text] = len(book.strings)
         book.string_count += 1
         if fmt is None:
-            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" t="s"><v>{index}</v></c>')
-        else:
-            self.put_cell(r, c, f'<c r="{cell_ref(r, c)}" s="{fmt.xf}" t="s"><v>{index}</v></c>')
-        return error
+            return f'<c r="{ref}" t="s"><v>{index}</v></c>'
+        return f'<c r="{ref}" s="{fmt.xf}" t="s"><v>{index}</v></c>'
 
     def write_number(self, r: int, c: int, number: float | int, fmt: Fmt | None = None) -> int:
         if type(number) is not float and type(number) is not int:
@@ -437,6 +445,23 @@ class Sheet:
     # --- XML ---------------------------------------------------------------------------
 
     def xml(self) -> str:
+        out = [self.head_xml()]
+        if self.rows or self.heights:
+            out.append("<sheetData>")
+            self.rows_xml(out)
+            out.append("</sheetData>")
+        else:
+            out.append("<sheetData/>")
+        out.append(self.filter_xml())
+        if self.links:
+            out.append("<hyperlinks>")
+            out.extend(self.links_xml())
+            out.append("</hyperlinks>")
+        out.append(self.print_xml())
+        return "".join(out)
+
+    def head_xml(self) -> str:
+        """The sheet's XML before its cells."""
         out = [SHEET_HEAD]
         if self.fit:
             out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
@@ -446,12 +471,11 @@ class Sheet:
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
         if self.widths:
             out.append(self.cols_xml())
-        if self.rows or self.heights:
-            out.append("<sheetData>")
-            self.rows_xml(out)
-            out.append("</sheetData>")
-        else:
-            out.append("<sheetData/>")
+        return "".join(out)
+
+    def filter_xml(self) -> str:
+        """The autofilter and the merged cells (after the cells)."""
+        out = []
         if self.filter:
             out.append(f'<autoFilter ref="{cell_range(*self.filter)}"/>')
         if self.merges:
@@ -459,12 +483,19 @@ class Sheet:
             for r0, c0, r1, c1 in self.merges:
                 out.append(f'<mergeCell ref="{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"/>')
             out.append("</mergeCells>")
-        if self.links:
-            out.append("<hyperlinks>")
-            for (r, c), (location, display, tip) in sorted(self.links.items()):
-                tip_attr = f' tooltip="{attr(tip)}"' if tip else ""
-                out.append(f'<hyperlink ref="{cell_ref(r, c)}" location="{attr(location)}"{tip_attr} display="{attr(display)}"/>')
-            out.append("</hyperlinks>")
+        return "".join(out)
+
+    def links_xml(self) -> list[str]:
+        """The <hyperlink> of each link, in the order of their cells."""
+        out = []
+        for (r, c), (location, display, tip) in sorted(self.links.items()):
+            tip_attr = f' tooltip="{attr(tip)}"' if tip else ""
+            out.append(f'<hyperlink ref="{cell_ref(r, c)}" location="{attr(location)}"{tip_attr} display="{attr(display)}"/>')
+        return out
+
+    def print_xml(self) -> str:
+        """How the sheet prints, and the end of its XML."""
+        out = []
         if self.centered:
             out.append('<printOptions horizontalCentered="1"/>')
         left, right, top, bottom, header, footer = self.margins
@@ -563,6 +594,94 @@ def row_spans(rows: Iterable[tuple[int, dict[int, Any]]]) -> dict[int, str]:
             else:
                 block[0], block[1] = min(block[0], lo), max(block[1], hi)
     return {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in bounds.items()}
+
+
+class InlineSheet(Sheet):
+    """A sheet on its own, its texts in its cells (inline strings) rather than in a book's
+    shared strings: a sheet written into a workbook another writer made (the summary's
+    department sheets, spliced into xlsxwriter's file by `splice`), one at a time, nothing of
+    it kept once written. Excel, WPS and LibreOffice read inline strings as any text (Excel
+    turns them into shared strings when it saves)."""
+
+    def __init__(self, name: str, index: int):
+        super().__init__(None, name, index)
+
+    def string_cell(self, ref: str, text: str, fmt: Fmt | None) -> str:
+        body = shared_string(text)[4:-5]  # the <t> of <si><t>…</t></si>: escaped the same way
+        if fmt is None:
+            return f'<c r="{ref}" t="inlineStr"><is>{body}</is></c>'
+        return f'<c r="{ref}" s="{fmt.xf}" t="inlineStr"><is>{body}</is></c>'
+
+
+class StreamSheet(InlineSheet):
+    """An InlineSheet of any length, written in order of its rows: each block of 16 rows (a
+    <row>'s spans are its block's) goes to a temp file in `folder` when a later row is begun,
+    its links to another; `chunks()` then gives the sheet's XML, and removes them. For a sheet
+    of tens of thousands of rows (the summary's 异常清单), whose cells would otherwise all be
+    held at once."""
+
+    def __init__(self, name: str, index: int, folder: Path):
+        super().__init__(name, index)
+        self.block = 0  # the block of rows being written (row >> 4)
+        self.rows_spool = tempfile.TemporaryFile(dir=folder)
+        self.links_spool = tempfile.TemporaryFile(dir=folder)
+        self.rows_spooled = self.links_spooled = 0  # how many written to each
+
+    def put_cell(self, r: int, c: int, xml: str) -> None:
+        if r >> 4 != self.block:
+            self.next_block(r)
+        super().put_cell(r, c, xml)
+
+    def set_row(self, r: int, height: float | None = None, cell_format: Any = None, options: Any = None) -> int:
+        if r >> 4 != self.block:
+            self.next_block(r)
+        return super().set_row(r, height, cell_format, options)
+
+    def write_url(self, r: int, c: int, url: str, fmt: Fmt | None = None, string: str | None = None, tip: str | None = None) -> int:
+        if self.links_spooled + len(self.links) >= MAX_LINKS and (r, c) not in self.links:
+            raise ValueError(f"more than {MAX_LINKS} links in sheet {self.name!r}")
+        return super().write_url(r, c, url, fmt, string, tip)
+
+    def next_block(self, r: int) -> None:
+        if r >> 4 < self.block:
+            raise ValueError(f"row {r + 1} of sheet {self.name!r} comes after a later one: this sheet is written in order")
+        self.spool()
+        self.block = r >> 4
+
+    def spool(self) -> None:
+        """The rows and links held so far, written out."""
+        if self.rows or self.heights:
+            out: list[str] = []
+            self.rows_xml(out)
+            self.rows_spool.write("".join(out).encode("utf-8", "replace"))
+            self.rows_spooled += len(self.rows.keys() | self.heights.keys())
+            self.rows, self.heights = {}, {}
+        if self.links:
+            self.links_spool.write("".join(self.links_xml()).encode("utf-8", "replace"))
+            self.links_spooled += len(self.links)
+            self.links = {}
+
+    def chunks(self) -> Iterator[bytes]:
+        """The sheet's XML, in pieces (the temp files read back a megabyte at a time)."""
+        try:
+            self.spool()
+            yield self.head_xml().encode("utf-8", "replace")
+            yield from self.spooled(self.rows_spool, "sheetData") if self.rows_spooled else [b"<sheetData/>"]
+            yield self.filter_xml().encode("utf-8", "replace")
+            if self.links_spooled:
+                yield from self.spooled(self.links_spool, "hyperlinks")
+            yield self.print_xml().encode("utf-8", "replace")
+        finally:
+            self.rows_spool.close()
+            self.links_spool.close()
+
+    @staticmethod
+    def spooled(spool: BinaryIO, element: str) -> Iterator[bytes]:
+        spool.seek(0)
+        yield f"<{element}>".encode()
+        while chunk := spool.read(COPY_CHUNK):
+            yield chunk
+        yield f"</{element}>".encode()
 
 
 class Book:
@@ -709,3 +828,27 @@ def zip_bytes(members: list[Member]) -> bytes:
     directory = b"".join(central)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)
     return b"".join(out) + directory + end
+
+
+COPY_CHUNK = 1 << 20
+
+
+def splice(source: Path, target: Path, part: Callable[[str], Iterable[bytes] | None]) -> None:
+    """The zip `source` copied into `target` with some members' content replaced: `part(name)`
+    gives a member's new content (in pieces), or None to copy it as it is. The members keep
+    their order, names and dates; a new one is made only when its turn comes, so one at a time
+    is in memory. Byte-stable: the same members give the same file."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            new = zipfile.ZipInfo(info.filename, info.date_time)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = info.external_attr
+            content = part(info.filename)
+            if content is None:
+                new.file_size = info.file_size  # zipfile decides on zip64 by it
+                with zin.open(info) as src, zout.open(new, "w") as dst:
+                    shutil.copyfileobj(src, dst, COPY_CHUNK)
+            else:
+                with zout.open(new, "w") as dst:
+                    for chunk in content:
+                        dst.write(chunk)

@@ -1,9 +1,12 @@
 """The summary workbook a finance bureau opens: 总览, 指标得分, 异常清单, 统计, one sheet per department.
 
 Written through xlsxwriter's public API (a stock Workbook; the toolkit in xlsxkit, the
-per-department sheet in department_sheet, shared with the department books' own writer). Every
-text that comes from an input is written with `write_string`, so it stays text: never a formula,
-never a link. The only links are the ones we make to our own sheets. Sheet names come from
+per-department sheet in department_sheet, shared with the department books' own writer), but
+for 异常清单 and the department sheets: xlsxwriter would hold every cell of them until it closes
+(hundreds of megabytes at thousands of departments), so there they are empty placeholders, and
+perfeval writes their parts itself (fastbook's sheet writer) into a copy of xlsxwriter's file,
+one sheet at a time (see `_own_sheets`). Every text that comes from an input is written as a
+string, so it stays text: never a formula, never a link. The only links are the ones we make to our own sheets. Sheet names come from
 `sheet_names` (valid and unique); xlsxwriter checks each against all earlier ones again (adding
 1000 sheets takes 0.15 s, 4000 take 1.75 s: the price of its public API).
 """
@@ -16,13 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, temp_beside
 from ..model import Severity, Status
 from ..results import change, execution_change, score_change
 from ..values import normalize_label
+from .department_sheet import PRINT as DEPARTMENT_PRINT
 from .department_sheet import department_sheet, money_width
+from .fastbook import MAX_LINKS, Fmt, InlineSheet, StreamSheet, splice
 from .xlsxkit import (
+    CELL_STYLES,
     EXCEL_MAX_CELL,
+    FIXED_SHEETS,
     GRADE_COLORS,
     LINE_HEIGHT,
     STYLE_SPECS,
@@ -36,6 +43,7 @@ from .xlsxkit import (
     page_setup,
     previously_text,
     sheet_names,
+    spec_key,
     wrapped_lines,
 )
 
@@ -135,6 +143,7 @@ FINDING_COLUMNS = (
     ("上年已指出", 14),  # 整改 (the results history): appended, no column moves
 )
 TABLE_HEADER = 3  # 0-based row of the header of 总览, 指标得分 and 异常清单
+FINDINGS_SHEET = "异常清单"
 FINDINGS_HEADER = TABLE_HEADER
 EXECUTION_LINE = 0.9  # the 执行率 chart's reference line (总览 marks lower rates yellow)
 # wide tables: landscape, as many pages tall as it takes, one page wide
@@ -156,6 +165,21 @@ def write_summary(result: RunResult, target: Path, analysis: Callable[[], list[A
 
 
 def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None = None) -> None:
+    """xlsxwriter's workbook into a temp file beside `path`, then `path`: that file with the
+    parts of 异常清单 and the department sheets written by perfeval (see `_own_sheets`)."""
+    made = temp_beside(path)
+    try:
+        own_parts = _xlsxwriter_part(result, made, analysis)
+        splice(made, path, own_parts)
+    finally:
+        made.unlink(missing_ok=True)
+
+
+def _xlsxwriter_part(
+    result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTable]] | None
+) -> Callable[[str], Iterable[bytes] | None]:
+    """The workbook written by xlsxwriter into `path`, 异常清单 and each department's sheet
+    there an empty placeholder; what gives a placeholder's part its sheet (see `fastbook.splice`)."""
     wb = new_workbook(path, "绩效评价汇总", result.run_date, in_memory=len(result.departments) <= IN_MEMORY_MAX)
     st = Styles(wb)
     deps = result.departments
@@ -163,23 +187,79 @@ def _write(result: RunResult, path: Path, analysis: Callable[[], list[AnalysisTa
     sheet_of = {d.file: n for d, n in zip(deps, names, strict=True)}
     overview = wb.add_worksheet("总览")
     scores = wb.add_worksheet("指标得分")
-    findings = wb.add_worksheet("异常清单")
+    findings = wb.add_worksheet(FINDINGS_SHEET)
     stats = wb.add_worksheet("统计")
     _overview(SummaryWriter(overview, st), result, sheet_of)
     _scores(SummaryWriter(scores, st), result)
-    _findings(SummaryWriter(findings, st), result, sheet_of)
+    # 异常清单 and the department sheets are placeholders here, their print titles and filter
+    # set (defined names, in workbook.xml), their parts replaced later; every cell format is
+    # used once in one, so that all of them land in styles.xml
+    _findings_frame(findings, result)
+    for c, name in enumerate(CELL_STYLES):
+        findings.write_blank(0, c, None, getattr(st, name))
     _stats(wb, SummaryWriter(stats, st), result)
-    rows = finding_rows(result)
+    first_part = len(wb.worksheets()) + 1  # xlsxwriter's sheets are xl/worksheets/sheet1.xml on, in order
     for dep in deps:
-        first, last = rows.get(dep.file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
-        where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
-        department_sheet(SummaryWriter(wb.add_worksheet(sheet_of[dep.file]), st), dep, ("异常清单", f"A{first}", where))
+        page_setup(wb.add_worksheet(sheet_of[dep.file]), **DEPARTMENT_PRINT)
     # added after the first release, after the departments: the sheets before keep their places
     _analysis(SummaryWriter(wb.add_worksheet(ANALYSIS_SHEET), st), result, analysis)
     if result.history is not None:
         _years(SummaryWriter(wb.add_worksheet(YEARS_SHEET), st), result)
     overview.activate()
     wb.close()
+    return _own_sheets(result, sheet_of, first_part, _formats(st), path.parent)
+
+
+def _formats(st: Styles) -> dict[tuple[tuple[str, Any], ...], Fmt]:
+    """Each cell style's index among the cellXfs of the styles.xml xlsxwriter wrote (it numbers
+    a format when it writes the first cell in it)."""
+    formats = {}
+    for name in CELL_STYLES:
+        index = getattr(st, name).xf_index
+        if index is None:  # another format of the very same properties took its number
+            raise ValueError(f"the cell style {name!r} has no index of its own in the summary's styles")
+        formats[spec_key(STYLE_SPECS[name])] = Fmt(index)
+    return formats
+
+
+class SheetFormats:
+    """The summary's cell formats, as perfeval's own sheet writer takes them (`Styles` asks
+    its workbook's `add_format`)."""
+
+    def __init__(self, formats: dict[tuple[tuple[str, Any], ...], Fmt]):
+        self.formats = formats
+
+    def add_format(self, spec: dict[str, Any]) -> Fmt:
+        return self.formats[spec_key(spec)]
+
+
+def _own_sheets(
+    result: RunResult, sheet_of: dict[str, str], first_part: int, formats: dict[tuple[tuple[str, Any], ...], Fmt], folder: Path
+) -> Callable[[str], Iterable[bytes] | None]:
+    """异常清单 and the department sheets, written by perfeval (fastbook's sheet writer, texts
+    inline), not by xlsxwriter, which would hold every cell of them until it closes: each is
+    made when the copy of xlsxwriter's file reaches its placeholder, written, let go (异常清单's
+    rows through temp files in `folder`)."""
+    deps = result.departments
+    rows = finding_rows(result)
+    st = Styles(SheetFormats(formats))
+    parts = {f"xl/worksheets/sheet{first_part + i}.xml": i for i in range(len(deps))}
+    findings_part = f"xl/worksheets/sheet{FIXED_SHEETS.index(FINDINGS_SHEET) + 1}.xml"
+
+    def part(name: str) -> Iterable[bytes] | None:
+        if name == findings_part:
+            findings = StreamSheet(FINDINGS_SHEET, FIXED_SHEETS.index(FINDINGS_SHEET), folder)
+            _findings(Writer(findings, st), result, sheet_of)
+            return findings.chunks()
+        i = parts.get(name)
+        if i is None:
+            return None
+        dep = deps[i]
+        sheet = InlineSheet(sheet_of[dep.file], first_part - 1 + i)
+        department_sheet(Writer(sheet, st), dep, findings_place(rows, dep.file))
+        return (sheet.xml().encode("utf-8", "replace"),)
+
+    return part
 
 
 def layout_name(profile_id: str) -> str:
@@ -569,6 +649,12 @@ def finding_rows(result: RunResult) -> dict[str, tuple[int, int]]:
     return rows
 
 
+def findings_place(rows: dict[str, tuple[int, int]], file: str) -> tuple[str, str, str]:
+    """Where a department sheet's link leads: (sheet, first cell, "第 m–n 行") of its findings."""
+    first, last = rows.get(file, (FINDINGS_HEADER + 2, FINDINGS_HEADER + 2))
+    return FINDINGS_SHEET, f"A{first}", f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
+
+
 def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
     st, ws = w.st, w.ws
     _title(w, "异常清单（按文件、级别排序；单元格为需要修改的位置）", result)
@@ -597,11 +683,17 @@ def _findings(w: Writer, result: RunResult, sheet_of: dict[str, str]) -> None:
             lines = max(lines, wrapped_lines(f.filled, width[7]), wrapped_lines(f.computed, width[8]))
         if lines > 1:  # fit_lines, inline: once per finding
             ws.set_row(r, min(LINE_HEIGHT * lines, 409))
-        if link:
+        if link and i < MAX_LINKS:
             ws.write_url(r, 9, link, st.link, "查看")
-        else:
+        else:  # (beyond Excel's limit of links in a sheet: as where there is no sheet to link to)
             w.text(r, 9, "")
         w.text(r, 10, previously_text(f.previously))
+    _findings_frame(ws, result)
+
+
+def _findings_frame(ws: Any, result: RunResult) -> None:
+    """异常清单's filter, frozen header and print setup."""
+    hr = FINDINGS_HEADER
     last = hr + max(len(result.findings), 1)
     ws.autofilter(hr, 0, last, len(FINDING_COLUMNS) - 1)
     ws.freeze_panes(hr + 1, 0)
