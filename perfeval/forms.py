@@ -48,7 +48,6 @@ class Reader(Protocol):
 FLAT_LEVEL1 = "绩效指标"  # the 一级 of a flat list's indicators, as the forms head the block
 # the scoring row a form's scored 执行率 block becomes (一级, 二级, 三级): W09 knows its name
 EXECUTION_LEVELS = ("预算执行", "预算执行率", "预算执行率")
-FUNDS_MONEY = ("budget", "adjusted", "received", "spent", "balance")
 # the label of a funds row in a form: "其中：本年财政拨款" is the row 本年财政拨款
 _SUB_ROW = re.compile(r"^(?:其中|按收入性质分|按支出性质分|按资金来源分)[:：]?")
 # an unfilled indicator row of the national form: "指标1:" with "/" in every other cell
@@ -143,7 +142,7 @@ class FormReader:
         """The funds block: its header, then its rows down to `stop` (0-based, exclusive)."""
         reader, grid, data = self.reader, self.grid, self.data
         columns = {k: v for k, v in self.form.funds if k not in ("total", "sources")}
-        money = [k for k in columns if k in FUNDS_MONEY]
+        money = [k for k in columns if k in S.MONEY_COLUMNS]
         if not money:
             return  # a layout with no funds block (a user's profile may have none)
         header = self._header(columns, 0, 2, stop)
@@ -204,7 +203,7 @@ class FormReader:
             if item is None:
                 break
         data.funds_header_row = hr + 1
-        data.funds_columns = {k: c + 1 for k, c in cols.items() if k in FUNDS_MONEY}
+        data.funds_columns = {k: c + 1 for k, c in cols.items() if k in S.MONEY_COLUMNS}
         if item is not None:
             data.funds_columns["item"] = item + 1
         if "received" not in cols:

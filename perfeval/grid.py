@@ -115,6 +115,17 @@ def value_right_of(grid: Grid, r: int, c: int) -> Cell:
 WEIGHT_IN_LABEL = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 
 
+def weight_in_label(raw: Any) -> tuple[str, float, str] | None:
+    """(the name, the weight, the bracket stating it) of a label that ends in its weight
+    ("决策（20分）" → "决策", 20.0, "（20分）"); None for any other value."""
+    if not isinstance(raw, str) or not raw.rstrip().endswith(("）", ")")):  # most labels: no search
+        return None
+    found = WEIGHT_IN_LABEL.search(raw)
+    if found is None:
+        return None
+    return raw[: found.start()].rstrip(), float(found.group(1)), found.group(0).strip()
+
+
 def stated_weights(rows: list[dict[str, Cell]], keys: tuple[str, ...] = ("level1", "level2")) -> None:
     """Upper-level labels that state their weight ("决策（20分）", "目标设定（5分）", as many score
     sheets write them): the label keeps its name ("决策"), and the weight it states becomes the
@@ -124,12 +135,9 @@ def stated_weights(rows: list[dict[str, Cell]], keys: tuple[str, ...] = ("level1
             cell = row.get(key)
             if cell is None:
                 continue
-            raw = cell[3]
-            if not isinstance(raw, str) or not raw.rstrip().endswith(("分）", "分)")):
+            split = weight_in_label(cell[3])
+            if split is None or not split[0].strip():
                 continue
-            found = WEIGHT_IN_LABEL.search(raw)
-            if found is None or not raw[: found.start()].strip():
-                continue
-            weight = float(found.group(1))
-            row[key] = cell.replace(raw=raw[: found.start()].rstrip())
-            row[f"{key}_weight"] = cell.replace(raw=found.group(0).strip(), number=weight)
+            name, weight, stated = split
+            row[key] = cell.replace(raw=name)
+            row[f"{key}_weight"] = cell.replace(raw=stated, number=weight)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from . import schema as S
 from .forms import FormReader
 from .formulas import formula_cells
-from .grid import WEIGHT_IN_LABEL, Grid, find_label, stated_weights, value_right_of
+from .grid import Grid, find_label, stated_weights, value_right_of, weight_in_label
 from .guard import MAX_FILE_BYTES, inspect_container, too_large
 from .model import Cell, Hit, Note, Row, WorkbookData, a1
 from .profiles import CONTRACT, Profile, closest, header_synonyms, nearest
@@ -602,21 +602,21 @@ class Reader:
         分值 cells (at the label), with one S07 saying so; False where any label lacks one."""
         if "level3" not in cols:
             return False
-        weights: list[tuple[Row, Cell, float]] = []
+        weights: list[tuple[Row, Cell, str, float]] = []
         for row in rows:
             label = row.get("level3")
-            found = WEIGHT_IN_LABEL.search(label.raw) if label is not None and isinstance(label.raw, str) else None
-            if label is None or found is None:
+            split = weight_in_label(label.raw) if label is not None else None
+            if label is None or split is None:
                 if label is not None and not label.blank or any(not row[k].blank for k in ("score", "criteria") if k in row):
                     return False
                 continue  # an upper-level label alone on its row
-            weights.append((row, label, float(found.group(1))))
+            weights.append((row, label, split[0], split[1]))
         if not weights:
             return False
-        for row, label, weight in weights:
+        for row, label, name, weight in weights:
             row["weight"] = Cell(label.sheet, label.row, label.col, weight, weight)
             # the label keeps its name: "绩效目标合理性（3分）" is the indicator 绩效目标合理性
-            row["level3"] = label.replace(raw=WEIGHT_IN_LABEL.sub("", label.raw).rstrip())
+            row["level3"] = label.replace(raw=name)
         cols["weight"] = cols["level3"]
         first = weights[0][1]
         self.note(
