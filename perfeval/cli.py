@@ -31,6 +31,11 @@ def help_option(func):
     return click.help_option("-h", "--help", help="显示本帮助并退出")(func)
 
 
+def profile_option(help: str):
+    """--profile FILE (repeatable): the user's layouts, for check, process and profiles."""
+    return click.option("--profile", "profile_files", multiple=True, type=PathType(dir_okay=False), metavar="文件", help=help)
+
+
 def settings_options(func):
     @click.option(
         "--config",
@@ -39,14 +44,7 @@ def settings_options(func):
         help="设置文件（TOML），可关闭检查代码、修改等级分数线和阈值；也可用环境变量 PERFEVAL_CONFIG 指定",
     )
     @click.option("--disable", multiple=True, metavar="代码", help="关闭某条检查，如 --disable C09；可重复")
-    @click.option(
-        "--profile",
-        "profile_files",
-        multiple=True,
-        type=PathType(dir_okay=False),
-        metavar="文件",
-        help="另加表样文件（TOML，格式见 perfeval profiles）：这种表样的工作簿会被认出并说明；可重复",
-    )
+    @profile_option("另加表样文件（TOML，格式见 docs/profiles.md）：有读取说明的按它读取和计分，没有的认出并说明；可重复")
     @click.option("--strict", is_flag=True, help="把“警告”也算作不通过（影响退出码）")
     @click.option("--traceback", is_flag=True, hidden=True, help="出错时显示 Python 调用栈（调试用）")
     @functools.wraps(func)
@@ -666,14 +664,7 @@ def mail(outdir: Path, roster: Path | None, send: bool, dry_run: bool, resend: t
 @main.command(context_settings=CONTEXT)
 @help_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印")
-@click.option(
-    "--profile",
-    "profile_files",
-    multiple=True,
-    type=PathType(dir_okay=False),
-    metavar="文件",
-    help="连同这些表样文件中的表样一起列出（并检查它们）",
-)
+@profile_option("连同这些表样文件中的表样一起列出（并检查它们）")
 def profiles(as_json: bool, profile_files: tuple[Path, ...]) -> None:
     """列出 perfeval 认识的表样（工作簿的版式）：perfeval-v1 模板，和能直接读取的各地一表式自评表（财政部一表式、四川、重庆、天津式）。
 
